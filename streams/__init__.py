@@ -1,0 +1,1 @@
+"""ketenlink: links iJw/iWmo message traffic into care trajectories."""

@@ -1,0 +1,1 @@
+"""The pure core: standard library only, time passed in, errors as data."""

@@ -1,0 +1,180 @@
+"""Tree → records. `decode` never raises on input: a bad message is a Failure record.
+
+One record per client: a 3.x message has one client, a 2.x message may have several
+(line numbers run on across them, product.md §2); a 319 and a header-only retour have none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+
+from streams.core.bsn import Pseudonymizer
+from streams.core.header import Header, decode_header
+from streams.core.lines import LISTS, LineContext, decode_lines
+from streams.core.model import Failure, FailureReason, Line, Message, Parsed, RetourCode
+from streams.core.values import as_code
+from streams.core.xmltree import Element, Rejected, first, index, local, sub, text
+
+_NEEDS_LINES = frozenset({"301", "305", "307", "315"})
+_LINE_NAMES = frozenset(LISTS.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """What the transport knows of a message: where it came from and when it arrived."""
+
+    source: str
+    digest: str
+    size: int
+    received_at: datetime | None  # aware, UTC
+
+
+@dataclass(frozen=True, slots=True)
+class ParseContext:
+    pseudonymizer: Pseudonymizer
+    zone: tzinfo  # the received date is the local date of receipt (Europe/Amsterdam)
+
+
+def failure(reason: FailureReason, detail: str, env: Envelope) -> Failure:
+    return Failure("failure", reason, detail, env.source, env.digest, env.size, env.received_at)
+
+
+def decode(root: Element, env: Envelope, ctx: ParseContext) -> Parsed:
+    try:
+        return _decode(root, env, ctx)
+    except Rejected as rejected:
+        reason: FailureReason = rejected.reason  # type: ignore[assignment]
+        return failure(reason, rejected.detail, env)
+
+
+def _decode(root: Element, env: Envelope, ctx: ParseContext) -> list[Message]:
+    if local(root.tag) != "bericht":
+        raise Rejected("not_a_message", f"root element is {local(root.tag)!r}, not Bericht")
+    idx = index(root)
+    hdr = sub(idx, "header")
+    if not hdr:
+        raise Rejected("not_a_message", "Bericht has no Header")
+    header = decode_header(hdr, root.tag)
+    body = _Body(header, ctx, strict=not header.type.is_retour)
+    clients = _clients(idx)
+    if not clients:
+        if header.type.msg in _NEEDS_LINES or header.type.msg == "317":
+            raise Rejected("missing_field", "Client is absent")
+        return [body.record(root, idx, None, 0, [], env)]
+    records: list[Message] = []
+    n = 0
+    for i, client in enumerate(clients):
+        lines = body.lines(client, n)
+        n += len(lines)
+        records.append(body.record(root, idx, client, i, lines, env))
+    return records
+
+
+def _clients(idx: dict[str, Element]) -> list[Element]:
+    if "client" in idx:
+        return [idx["client"]]
+    group = idx.get("clienten")
+    if group is None:
+        return []
+    return [c for c in group if isinstance(c.tag, str) and local(c.tag) == "client"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Body:
+    header: Header
+    ctx: ParseContext
+    strict: bool
+
+    def lines(self, client: Element, start: int) -> list[Line]:
+        cidx = index(client)
+        h = self.header
+        lctx = LineContext(
+            domain=h.type.domain, gemeente=h.gemeente, heen_msg=h.type.heen_msg,
+            message_key=h.message_key,
+            beschikking_nummer=first(sub(cidx, "beschikking"), "beschikkingnummer"),
+            status_aanlevering=text(cidx, "statusaanlevering"), strict=self.strict,
+        )
+        lines = decode_lines(client, start, lctx)
+        if self.strict and not lines and h.type.msg in _NEEDS_LINES:
+            raise Rejected("missing_field", "the message has no product line")
+        return lines
+
+    def record(self, root: Element, idx: dict[str, Element], client: Element | None,
+               client_index: int, lines: list[Line], env: Envelope) -> Message:
+        h = self.header
+        cidx = index(client) if client is not None else {}
+        pseudo = None
+        if client is not None:
+            pseudo = self.ctx.pseudonymizer.client(text(cidx, "bsn"), check=self.strict)
+        request = _request_fields(idx, cidx, h.type.msg if self.strict else "")
+        return Message(
+            record="message", domain=h.type.domain, release=h.release, msg=h.type.msg,
+            code=h.type.code, retour=h.type.is_retour, sender=h.sender, receiver=h.receiver,
+            gemeente=h.gemeente, aanbieder=h.aanbieder, identificatie=h.identificatie,
+            dagtekening=h.dagtekening, message_key=h.message_key, heen_key=h.heen_key,
+            identificatie_retour=h.identificatie_retour, dagtekening_retour=h.dagtekening_retour,
+            retour_codes=_retour_codes(root, client, lines) if h.type.is_retour else (),
+            client=pseudo, client_index=client_index,
+            beschikking_nummer=first(sub(cidx, "beschikking"), "beschikkingnummer"),
+            referentie_aanbieder=request[0], reden_verzoek=request[1],
+            verzoek_antwoord=request[2], reden_afwijzing=request[3],
+            lines=tuple(lines), received_at=env.received_at,
+            received=self._received(env), source=env.source, digest=env.digest,
+        )
+
+    def _received(self, env: Envelope) -> date:
+        if env.received_at is not None:
+            return env.received_at.astimezone(self.ctx.zone).date()
+        h = self.header
+        return h.dagtekening_retour if h.dagtekening_retour is not None else h.dagtekening
+
+
+def _request_fields(
+    idx: dict[str, Element], cidx: dict[str, Element], strict_msg: str
+) -> tuple[str | None, str | None, str | None, str | None]:
+    """317 Verzoek (below the client) and 319 Antwoord (below the Bericht)."""
+    verzoek = sub(cidx, "verzoek")
+    antwoord = sub(idx, "antwoord") or sub(cidx, "antwoord")
+    ref = text(verzoek, "referentieaanbieder") or text(antwoord, "referentieaanbieder")
+    antw = as_code(text(antwoord, "verzoekantwoord"), "Antwoord/VerzoekAntwoord")
+    if strict_msg in ("317", "319") and ref is None:
+        raise Rejected("missing_field", f"{'Verzoek' if strict_msg == '317' else 'Antwoord'}"
+                       "/ReferentieAanbieder is absent")
+    if strict_msg == "319" and antw not in ("1", "2"):
+        raise Rejected("missing_field" if antw is None else "invalid_value",
+                       "Antwoord/VerzoekAntwoord must be 1 or 2")
+    return (ref, text(verzoek, "redenverzoek"), antw,
+            text(antwoord, "redenafwijzingverzoek"))
+
+
+def _retour_codes(
+    root: Element, client: Element | None, lines: list[Line]
+) -> tuple[RetourCode, ...]:
+    """The RetourCodes of the header, of this client's classes and of its lines, each with
+    the class it sat on; line codes come with their line's n."""
+    found: list[RetourCode] = []
+
+    def walk(node: Element, where: str, in_list: bool) -> None:
+        for child in node:
+            tag = child.tag
+            if not isinstance(tag, str):
+                continue
+            name = tag[tag.rfind("}") + 1 :]
+            low = name.lower()
+            if (in_list and low in _LINE_NAMES) or low in ("client", "clienten"):
+                continue  # a line's codes are read with the line; clients one by one
+            if low == "retourcodes":
+                found.extend(RetourCode(c.text.strip(), where, None)
+                             for c in child if isinstance(c.tag, str) and c.text)
+            elif low.startswith("retourcode") and child.text and child.text.strip():
+                found.append(RetourCode(child.text.strip(), where, None))  # no wrapper
+            else:
+                walk(child, name, low in LISTS)
+
+    walk(root, "Bericht", False)
+    if client is not None:
+        walk(client, "Client", False)
+    for line in lines:
+        found.extend(RetourCode(code, line.element, line.n) for code in line.retour_codes)
+    return tuple(found)

@@ -1,0 +1,155 @@
+"""Product lines (product.md §2): which elements are lines, and what each carries.
+
+Lines are children of the product lists below; the 2.x `Beschikking/BeschiktProduct`
+and the nested `Product(Categorie, Code)` blocks are not lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from streams.core import keys
+from streams.core.model import Line, Omvang
+from streams.core.values import as_code, as_date, required_date
+from streams.core.xmltree import Element, Rejected, first, index, local, sub, text
+
+# list element → line element (lower-case local names)
+LISTS: dict[str, str] = {
+    "toegewezenproducten": "toegewezenproduct",
+    "startproducten": "startproduct",
+    "stopproducten": "stopproduct",
+    "aangevraagdeproducten": "aangevraagdproduct",
+    "producten": "product",  # 2.x 315
+    "ongewijzigdeproducten": "ongewijzigdproduct",
+    "tewijzigenproducten": "tewijzigenproduct",
+    "nieuweproducten": "nieuwproduct",
+}
+# where lists may sit below a client (2.x 301 may nest them in Beschikking; 317 in Verzoek)
+_DESCEND = frozenset({"beschikking", "verzoek"})
+# 305/307/315 write the toewijzing's (requested) start as plain Ingangsdatum in 2.0
+_INGANG_IS_TOEWIJZING = frozenset({"305", "307", "315"})
+
+
+@dataclass(frozen=True, slots=True)
+class LineContext:
+    domain: str
+    gemeente: str
+    heen_msg: str
+    message_key: str
+    beschikking_nummer: str | None  # the client's, inherited by lines without one
+    status_aanlevering: str | None  # 2.0: client-level, inherited likewise
+    strict: bool  # a heenbericht: mandatory fields are enforced; a retour: read as far as it goes
+
+
+def line_elements(client: Element) -> Iterator[tuple[str, Element]]:
+    """Line elements below a client, in document order, with their element name."""
+    for child in client:
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue
+        name = local(tag)
+        wanted = LISTS.get(name)
+        if wanted is not None:
+            for line in child:
+                ltag = line.tag
+                if isinstance(ltag, str) and local(ltag) == wanted:
+                    yield ltag[ltag.rfind("}") + 1 :], line
+        elif name in _DESCEND:
+            yield from line_elements(child)
+
+
+def _omvang(idx: dict[str, Element]) -> Omvang | None:
+    o = sub(idx, "omvang")
+    if not o:
+        return None
+    return Omvang(text(o, "volume"), text(o, "eenheid"), text(o, "frequentie"))
+
+
+def _retour_codes(idx: dict[str, Element]) -> tuple[str, ...]:
+    el = idx.get("retourcodes")
+    if el is None:
+        return ()
+    return tuple(c.text.strip() for c in el if isinstance(c.tag, str) and c.text)
+
+
+def decode_line(el: Element, element: str, n: int, ctx: LineContext) -> Line:
+    idx = index(el)
+    path = f"{element}[{n}]"
+    product = sub(idx, "product")
+    categorie = text(product, "categorie")
+    code = text(product, "code")
+    ingang = as_date(first(idx, "ingangsdatum", "gewensteingangsdatum"), f"{path}/Ingangsdatum")
+    toew_ingang = as_date(text(idx, "toewijzingingangsdatum"), f"{path}/ToewijzingIngangsdatum")
+    einde = as_date(text(idx, "einddatum"), f"{path}/Einddatum")
+    toew_einde = as_date(text(idx, "toewijzingeinddatum"), f"{path}/ToewijzingEinddatum")
+    if ctx.heen_msg in _INGANG_IS_TOEWIJZING:
+        toew_ingang, ingang = toew_ingang or ingang, None
+        if ctx.heen_msg == "315":
+            toew_einde, einde = toew_einde or einde, None
+    nummer = text(idx, "toewijzingnummer")
+    beschikking = first(idx, "beschikkingnummer") or ctx.beschikking_nummer
+    toew_key = keys.toewijzing_key(ctx.domain, ctx.gemeente, nummer) if nummer else None
+    besch_key = None
+    if beschikking is not None:
+        ingang_of_toewijzing = ingang if ctx.heen_msg == "301" else toew_ingang
+        besch_key = keys.beschikking_key(
+            ctx.domain, ctx.gemeente, beschikking, categorie, code, ingang_of_toewijzing
+        )
+        if toew_key is None and ctx.heen_msg == "301":
+            toew_key = besch_key  # product.md §2: a 2.x 301 line without ToewijzingNummer
+    line = Line(
+        n=n,
+        line_key=keys.line_key(ctx.message_key, n),
+        element=element,
+        toewijzing_nummer=nummer,
+        toewijzing_key=toew_key,
+        beschikking_nummer=beschikking,
+        beschikking_key=besch_key,
+        referentie_aanbieder=text(idx, "referentieaanbieder"),
+        categorie=categorie,
+        code=code,
+        toewijzingsdatum=as_date(text(idx, "toewijzingsdatum"), f"{path}/Toewijzingsdatum"),
+        toewijzingstijd=text(idx, "toewijzingstijd"),
+        ingangsdatum=ingang,
+        einddatum=einde,
+        reden_wijziging=as_code(text(idx, "redenwijziging"), f"{path}/RedenWijziging"),
+        toewijzing_ingangsdatum=toew_ingang,
+        toewijzing_einddatum=toew_einde,
+        begindatum=as_date(text(idx, "begindatum"), f"{path}/Begindatum"),
+        reden_beeindiging=as_code(text(idx, "redenbeeindiging"), f"{path}/RedenBeeindiging"),
+        status_aanlevering=as_code(
+            text(idx, "statusaanlevering") or ctx.status_aanlevering, f"{path}/StatusAanlevering"
+        ),
+        omvang=_omvang(idx),
+        retour_codes=_retour_codes(idx),
+    )
+    if ctx.strict:
+        _check_mandatory(line, idx, path, ctx.heen_msg)
+    return line
+
+
+def _check_mandatory(line: Line, idx: dict[str, Element], path: str, msg: str) -> None:
+    """What linking cannot do without (the XSDs make these mandatory too)."""
+    if msg == "301":
+        required_date(idx, "ingangsdatum", f"{path}/Ingangsdatum")
+        if line.toewijzing_key is None:
+            raise Rejected("missing_field", f"{path}/ToewijzingNummer is absent")
+    elif msg in ("305", "307"):
+        required_date(idx, "begindatum", f"{path}/Begindatum")
+        if line.status_aanlevering is None:
+            raise Rejected("missing_field", f"{path}/StatusAanlevering is absent")
+        if line.status_aanlevering not in ("1", "3"):
+            raise Rejected("invalid_value", f"{path}/StatusAanlevering must be 1 or 3")
+        if msg == "307" and line.einddatum is None:
+            raise Rejected("missing_field", f"{path}/Einddatum is absent")
+    elif msg == "315" and line.toewijzing_ingangsdatum is None:
+        raise Rejected("missing_field", f"{path}/ToewijzingIngangsdatum is absent")
+
+
+def decode_lines(client: Element, start: int, ctx: LineContext) -> list[Line]:
+    """The client's lines, numbered on from `start` (2.x: across the message's clients)."""
+    return [
+        decode_line(el, element, start + i, ctx)
+        for i, (element, el) in enumerate(line_elements(client))
+    ]

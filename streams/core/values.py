@@ -1,0 +1,39 @@
+"""Typed reading of leaf values; a bad value is a Rejected with the field's path."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from streams.core.xmltree import Element, Rejected, text
+
+
+def as_date(raw: str | None, path: str) -> date | None:
+    """xs:date, possibly with a zone suffix (`2024-03-01+01:00`): the date part counts."""
+    if raw is None:
+        return None
+    try:
+        return date.fromisoformat(raw[:10])
+    except ValueError:
+        raise Rejected("invalid_value", f"{path} is not a date: {raw[:32]!r}") from None
+
+
+def required(value: str | None, path: str) -> str:
+    if value is None:
+        raise Rejected("missing_field", f"{path} is absent")
+    return value
+
+
+def required_date(idx: dict[str, Element], name: str, path: str) -> date:
+    value = as_date(text(idx, name), path)
+    if value is None:
+        raise Rejected("missing_field", f"{path} is absent")
+    return value
+
+
+def as_code(raw: str | None, path: str) -> str | None:
+    """A code-list value: digits, kept as written (leading zeros matter: 01, 0200)."""
+    if raw is None:
+        return None
+    if not raw.isdigit() or not raw.isascii():
+        raise Rejected("invalid_value", f"{path} is not a code: {raw[:16]!r}")
+    return raw

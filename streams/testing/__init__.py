@@ -1,0 +1,1 @@
+"""Test and demo support: realistic message writer and archive generator (not used in production)."""
