@@ -66,7 +66,8 @@ def decode_header(hdr: dict[str, Element], namespace: str) -> Header:
     ident = sub(hdr, "berichtidentificatie")
     sender = required(text(hdr, "afzender"), "Header/Afzender")
     receiver = required(text(hdr, "ontvanger"), "Header/Ontvanger")
-    identificatie = required(text(ident, "identificatie"), "Header/BerichtIdentificatie/Identificatie")
+    identificatie = required(text(ident, "identificatie"),
+                             "Header/BerichtIdentificatie/Identificatie")
     dag = as_date(text(ident, "dagtekening"), "Header/BerichtIdentificatie/Dagtekening")
     if dag is None:
         raise Rejected("missing_field", "Header/BerichtIdentificatie/Dagtekening is absent")

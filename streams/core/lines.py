@@ -73,6 +73,13 @@ def _retour_codes(idx: dict[str, Element]) -> tuple[str, ...]:
     return tuple(c.text.strip() for c in el if isinstance(c.tag, str) and c.text)
 
 
+def _integer(raw: str | None) -> str | None:
+    """ToewijzingNummer is an xs:integer: `007` and `7` are the same toewijzing."""
+    if raw is not None and raw.isdigit() and raw.isascii():
+        return str(int(raw))
+    return raw
+
+
 def decode_line(el: Element, element: str, n: int, ctx: LineContext) -> Line:
     idx = index(el)
     path = f"{element}[{n}]"
@@ -87,7 +94,7 @@ def decode_line(el: Element, element: str, n: int, ctx: LineContext) -> Line:
         toew_ingang, ingang = toew_ingang or ingang, None
         if ctx.heen_msg == "315":
             toew_einde, einde = toew_einde or einde, None
-    nummer = text(idx, "toewijzingnummer")
+    nummer = _integer(text(idx, "toewijzingnummer"))
     beschikking = first(idx, "beschikkingnummer") or ctx.beschikking_nummer
     toew_key = keys.toewijzing_key(ctx.domain, ctx.gemeente, nummer) if nummer else None
     besch_key = None
@@ -139,8 +146,6 @@ def _check_mandatory(line: Line, idx: dict[str, Element], path: str, msg: str) -
         required_date(idx, "begindatum", f"{path}/Begindatum")
         if line.status_aanlevering is None:
             raise Rejected("missing_field", f"{path}/StatusAanlevering is absent")
-        if line.status_aanlevering not in ("1", "3"):
-            raise Rejected("invalid_value", f"{path}/StatusAanlevering must be 1 or 3")
         if msg == "307" and line.einddatum is None:
             raise Rejected("missing_field", f"{path}/Einddatum is absent")
     elif msg == "315" and line.toewijzing_ingangsdatum is None:

@@ -39,7 +39,7 @@ class Omvang:
 @dataclass(frozen=True, slots=True)
 class RetourCode:
     code: str
-    where: str  # local name of the element whose RetourCodes hold it: Header, Client, StartProduct, …
+    where: str  # local name of the class whose RetourCodes hold it: Header, Client, StartProduct…
     line: int | None  # the line's n when `where` is a product line, else None
 
 

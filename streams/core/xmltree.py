@@ -23,7 +23,7 @@ class Element(Protocol):
     def __iter__(self) -> Iterator[Element]: ...
 
 
-class Rejected(Exception):  # noqa: N818 - it is a verdict, not a crash
+class Rejected(Exception):
     """Raised inside the decoder and turned into a Failure record at its edge."""
 
     def __init__(self, reason: str, detail: str) -> None:

@@ -1,1 +1,1 @@
-"""Test and demo support: realistic message writer and archive generator (not used in production)."""
+"""Test and demo support: realistic message writer and archive generator (not production)."""

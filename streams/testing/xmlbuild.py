@@ -59,7 +59,7 @@ def namespaces(head: Head) -> tuple[str, str]:
     std = "ijw" if head.domain == "jw" else "iwmo"
     ver = head.release.replace(".", "_")
     name = f"{head.domain}{head.msg}"
-    if head.release.startswith("2."):
+    if head.release < "2.3":  # 2.0-2.2 end in a version segment; 2.3 on do not
         return (f"http://www.istandaarden.nl/{std}/{ver}/{name}/schema/{ver}",
                 f"http://www.istandaarden.nl/{std}/{ver}/basisschema/schema/{ver}")
     return (f"http://www.istandaarden.nl/{std}/{ver}/{name}/schema",
@@ -79,13 +79,17 @@ def header(head: Head, retour: RetourHead | None = None) -> Node:
         kids = [("BerichtCode", str(head.code)), ("BerichtVersie", versie),
                 ("BerichtSubversie", sub), ("Afzender", head.afzender),
                 ("Ontvanger", head.ontvanger), ("BerichtIdentificatie", ident)]
+    # Order as in the XSDs: XsdVersie, IdentificatieRetour, DagtekeningRetour, XsltVersie?,
+    # XsdVersieRetour, RetourCodes?  (2.x headers have no XsdVersie/XsdVersieRetour)
+    x3 = not head.release.startswith("2.")
+    xsd: list[Node] = [("BasisschemaXsdVersie", "1.2.0"), ("BerichtXsdVersie", "1.2.0")]
+    if x3:
+        kids.append(("XsdVersie", xsd))
     if retour is not None:
         kids += [("IdentificatieRetour", retour.identificatie),
                  ("DagtekeningRetour", retour.dagtekening.isoformat())]
-    kids.append(("XsdVersie", [("BasisschemaXsdVersie", "1.2.0"), ("BerichtXsdVersie", "1.2.0")]))
-    if retour is not None:
-        kids.append(("XsdVersieRetour", [("BasisschemaXsdVersie", "1.2.0"),
-                                         ("BerichtXsdVersie", "1.2.0")]))
+        if x3:
+            kids += [("XsltVersie", "1.0.0"), ("XsdVersieRetour", xsd)]
         if retour.codes:
             kids.append(retour_codes(retour.codes))
     return ("Header", kids)
@@ -111,25 +115,27 @@ class ClientBody:
                             ("Geboortedatum", [("Datum", "2010-05-17"), ("DatumGebruik", "1")]),
                             ("Geslacht", "1"),
                             ("Naam", [("Geslachtsnaam", "Jansen"), ("Voorletters", "A")])]
-        if self.codes:
-            kids.append(retour_codes(self.codes))
         if self.status_aanlevering is not None:
             kids.append(("StatusAanlevering", self.status_aanlevering))
-        if self.beschikking is not None:
-            tag = "Beschikkingnummer" if head.layout == "example" else "BeschikkingNummer"
-            kids.append(("Beschikking", [(tag, self.beschikking),
-                                         ("Beschikkingsdatum", "2019-12-01")]))
         if self.verzoek is not None:
             kids.append(("Verzoek", self.verzoek))
-        kids.extend(self.lists)
+        if self.beschikking is not None:  # 2.x 301: the lists sit inside the Beschikking
+            tag = "Beschikkingnummer" if head.layout == "example" else "BeschikkingNummer"
+            kids.append(("Beschikking", [(tag, self.beschikking),
+                                         ("Afgiftedatum", "2019-12-01"), *self.lists]))
+        else:
+            kids.extend(self.lists)
+        if self.codes:  # in a retour: RetourCodes is the last child of each class
+            kids.append(retour_codes(self.codes))
         return ("Client", kids)
 
 
 def message(head: Head, clients: list[ClientBody], *, retour: RetourHead | None = None,
             extra: list[Node] | None = None) -> bytes:
-    """A whole message. 2.x wraps clients in Clienten; 3.x has exactly one Client."""
+    """A whole message. 3.x has exactly one Client; 2.x wraps clients in Clienten (the
+    2.3 XSD itself has one Client per message: the `xsd` layout writes that when it can)."""
     body: list[Node] = [header(head, retour)]
-    if head.release.startswith("2."):
+    if head.release.startswith("2.") and (head.layout == "example" or len(clients) > 1):
         if clients:
             body.append(("Clienten", [c.node(head) for c in clients]))
     else:
