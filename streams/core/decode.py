@@ -52,8 +52,8 @@ def _decode(root: Element, env: Envelope, ctx: ParseContext) -> list[Message]:
     if local(root.tag) != "bericht":
         raise Rejected("not_a_message", f"root element is {local(root.tag)!r}, not Bericht")
     idx = index(root)
-    hdr = sub(idx, "header")
-    if not hdr:
+    hdr = idx.get("header")
+    if hdr is None:
         raise Rejected("not_a_message", "Bericht has no Header")
     header = decode_header(hdr, root.tag)
     body = _Body(header, ctx, strict=not header.type.is_retour)
@@ -65,9 +65,10 @@ def _decode(root: Element, env: Envelope, ctx: ParseContext) -> list[Message]:
     records: list[Message] = []
     n = 0
     for i, client in enumerate(clients):
-        lines = body.lines(client, n)
+        cidx = index(client)
+        lines = body.lines(client, cidx, n)
         n += len(lines)
-        records.append(body.record(root, idx, client, i, lines, env))
+        records.append(body.record(root, idx, (client, cidx), i, lines, env))
     return records
 
 
@@ -86,8 +87,7 @@ class _Body:
     ctx: ParseContext
     strict: bool
 
-    def lines(self, client: Element, start: int) -> list[Line]:
-        cidx = index(client)
+    def lines(self, client: Element, cidx: dict[str, Element], start: int) -> list[Line]:
         h = self.header
         lctx = LineContext(
             domain=h.type.domain, gemeente=h.gemeente, heen_msg=h.type.heen_msg,
@@ -100,12 +100,13 @@ class _Body:
             raise Rejected("missing_field", "the message has no product line")
         return lines
 
-    def record(self, root: Element, idx: dict[str, Element], client: Element | None,
-               client_index: int, lines: list[Line], env: Envelope) -> Message:
+    def record(self, root: Element, idx: dict[str, Element],
+               client: tuple[Element, dict[str, Element]] | None, client_index: int,
+               lines: list[Line], env: Envelope) -> Message:
         h = self.header
-        cidx = index(client) if client is not None else {}
+        client_el, cidx = client if client is not None else (None, {})
         pseudo = None
-        if client is not None:
+        if client_el is not None:
             pseudo = self.ctx.pseudonymizer.client(text(cidx, "bsn"), check=self.strict)
         request = _request_fields(idx, cidx, h.type.msg if self.strict else "")
         return Message(
@@ -114,7 +115,7 @@ class _Body:
             gemeente=h.gemeente, aanbieder=h.aanbieder, identificatie=h.identificatie,
             dagtekening=h.dagtekening, message_key=h.message_key, heen_key=h.heen_key,
             identificatie_retour=h.identificatie_retour, dagtekening_retour=h.dagtekening_retour,
-            retour_codes=_retour_codes(root, client, lines) if h.type.is_retour else (),
+            retour_codes=_retour_codes(root, client_el, lines) if h.type.is_retour else (),
             client=pseudo, client_index=client_index,
             beschikking_nummer=first(sub(cidx, "beschikking"), "beschikkingnummer"),
             referentie_aanbieder=request[0], reden_verzoek=request[1],

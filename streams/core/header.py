@@ -15,7 +15,7 @@ from datetime import date
 from streams.core import codes, keys
 from streams.core.codes import MessageType
 from streams.core.values import as_date, required
-from streams.core.xmltree import Element, Rejected, first, sub, text
+from streams.core.xmltree import Element, Rejected, flat
 
 _NS_RELEASE = re.compile(r"/(\d)_(\d)/")
 
@@ -36,8 +36,9 @@ class Header:
     dagtekening_retour: date | None
 
 
-def _code(hdr: dict[str, Element], spec: dict[str, Element]) -> MessageType:
-    raw = required(first(hdr, "berichtcode") or text(spec, "code"), "Header/BerichtCode")
+def _code(f: dict[str, str]) -> MessageType:
+    raw = required(f.get("berichtcode") or f.get("berichtspecificatie/code"),
+                   "Header/BerichtCode")
     if not raw.isdigit():
         raise Rejected("invalid_value", f"Header/BerichtCode is not a number: {raw[:16]!r}")
     code = int(raw)
@@ -49,9 +50,9 @@ def _code(hdr: dict[str, Element], spec: dict[str, Element]) -> MessageType:
     return mtype
 
 
-def _release(hdr: dict[str, Element], spec: dict[str, Element], namespace: str) -> str:
-    versie = first(hdr, "berichtversie") or text(spec, "versie")
-    sub_versie = first(hdr, "berichtsubversie") or text(spec, "subversie")
+def _release(f: dict[str, str], namespace: str) -> str:
+    versie = f.get("berichtversie") or f.get("berichtspecificatie/versie")
+    sub_versie = f.get("berichtsubversie") or f.get("berichtspecificatie/subversie")
     if versie and sub_versie and versie.isdigit() and sub_versie.isdigit():
         return f"{int(versie)}.{int(sub_versie)}"
     found = _NS_RELEASE.search(namespace)
@@ -60,36 +61,35 @@ def _release(hdr: dict[str, Element], spec: dict[str, Element], namespace: str) 
     raise Rejected("missing_field", "Header/BerichtVersie is absent and the namespace names none")
 
 
-def decode_header(hdr: dict[str, Element], namespace: str) -> Header:
-    spec = sub(hdr, "berichtspecificatie")
-    mtype = _code(hdr, spec)
-    ident = sub(hdr, "berichtidentificatie")
-    sender = required(text(hdr, "afzender"), "Header/Afzender")
-    receiver = required(text(hdr, "ontvanger"), "Header/Ontvanger")
-    identificatie = required(text(ident, "identificatie"),
+def _date(f: dict[str, str], name: str, path: str) -> date:
+    value = as_date(f.get(name), path)
+    if value is None:
+        raise Rejected("missing_field", f"{path} is absent")
+    return value
+
+
+def decode_header(header: Element, namespace: str) -> Header:
+    """`header` is the Header element; `namespace` the root's qualified tag (for the release)."""
+    f = flat(header)
+    mtype = _code(f)
+    sender = required(f.get("afzender"), "Header/Afzender")
+    receiver = required(f.get("ontvanger"), "Header/Ontvanger")
+    identificatie = required(f.get("berichtidentificatie/identificatie"),
                              "Header/BerichtIdentificatie/Identificatie")
-    dag = as_date(text(ident, "dagtekening"), "Header/BerichtIdentificatie/Dagtekening")
-    if dag is None:
-        raise Rejected("missing_field", "Header/BerichtIdentificatie/Dagtekening is absent")
+    dag = _date(f, "berichtidentificatie/dagtekening", "Header/BerichtIdentificatie/Dagtekening")
     gemeente, aanbieder = (sender, receiver) if mtype.sender == "gemeente" else (receiver, sender)
+    release = _release(f, namespace)
     own_key = keys.message_key(mtype.domain, mtype.code, sender, identificatie, dag)
     if not mtype.is_retour:
-        return Header(mtype, _release(hdr, spec, namespace), sender, receiver, gemeente,
-                      aanbieder, identificatie, dag, own_key, None, None, None)
-    # A retour copies the heen header unchanged (no swap) and adds its own identity;
-    # its sender is the heen's receiver.
-    id_retour = required(_retour_field(hdr, "identificatieretour"), "Header/IdentificatieRetour")
-    dag_retour = as_date(_retour_field(hdr, "dagtekeningretour"), "Header/DagtekeningRetour")
-    if dag_retour is None:
-        raise Rejected("missing_field", "Header/DagtekeningRetour is absent")
+        return Header(mtype, release, sender, receiver, gemeente, aanbieder, identificatie, dag,
+                      own_key, None, None, None)
+    # A retour copies the heen header (BerichtCode becomes the retour's; Afzender and
+    # Ontvanger are not swapped) and adds its own identity; its sender is the heen's receiver.
+    id_retour = required(f.get("identificatieretour")
+                         or f.get("berichtidentificatie/identificatieretour"),
+                         "Header/IdentificatieRetour")
+    dag_retour = _date(f, "dagtekeningretour", "Header/DagtekeningRetour")
     retour_key = keys.message_key(mtype.domain, mtype.code, receiver, id_retour, dag_retour)
     heen_key = keys.message_key(mtype.domain, mtype.code - 1, sender, identificatie, dag)
-    return Header(mtype, _release(hdr, spec, namespace), sender, receiver, gemeente, aanbieder,
-                  identificatie, dag, retour_key, heen_key, id_retour, dag_retour)
-
-
-def _retour_field(hdr: dict[str, Element], name: str) -> str | None:
-    """IdentificatieRetour/DagtekeningRetour: in the header, or in its identification block."""
-    return text(hdr, name) or text(sub(hdr, "berichtidentificatie"), name) or text(
-        sub(hdr, "berichtidentificatieretour"), name.removesuffix("retour")
-    )
+    return Header(mtype, release, sender, receiver, gemeente, aanbieder, identificatie, dag,
+                  retour_key, heen_key, id_retour, dag_retour)

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from streams.core import keys
 from streams.core.model import Line, Omvang
-from streams.core.values import as_code, as_date, required_date
-from streams.core.xmltree import Element, Rejected, first, index, local, sub, text
+from streams.core.values import as_code, as_date
+from streams.core.xmltree import Element, Rejected, flat, index, local
 
 # list element → line element (lower-case local names)
 LISTS: dict[str, str] = {
@@ -59,18 +59,19 @@ def line_elements(client: Element) -> Iterator[tuple[str, Element]]:
             yield from line_elements(child)
 
 
-def _omvang(idx: dict[str, Element]) -> Omvang | None:
-    o = sub(idx, "omvang")
-    if not o:
+def _omvang(f: dict[str, str]) -> Omvang | None:
+    volume, eenheid = f.get("omvang/volume"), f.get("omvang/eenheid")
+    frequentie = f.get("omvang/frequentie")
+    if volume is None and eenheid is None and frequentie is None:
         return None
-    return Omvang(text(o, "volume"), text(o, "eenheid"), text(o, "frequentie"))
+    return Omvang(volume, eenheid, frequentie)
 
 
-def _retour_codes(idx: dict[str, Element]) -> tuple[str, ...]:
-    el = idx.get("retourcodes")
-    if el is None:
+def _retour_codes(el: Element) -> tuple[str, ...]:
+    codes = index(el).get("retourcodes")
+    if codes is None:
         return ()
-    return tuple(c.text.strip() for c in el if isinstance(c.tag, str) and c.text)
+    return tuple(c.text.strip() for c in codes if isinstance(c.tag, str) and c.text)
 
 
 def _integer(raw: str | None) -> str | None:
@@ -81,21 +82,20 @@ def _integer(raw: str | None) -> str | None:
 
 
 def decode_line(el: Element, element: str, n: int, ctx: LineContext) -> Line:
-    idx = index(el)
+    f = flat(el)
     path = f"{element}[{n}]"
-    product = sub(idx, "product")
-    categorie = text(product, "categorie")
-    code = text(product, "code")
-    ingang = as_date(first(idx, "ingangsdatum", "gewensteingangsdatum"), f"{path}/Ingangsdatum")
-    toew_ingang = as_date(text(idx, "toewijzingingangsdatum"), f"{path}/ToewijzingIngangsdatum")
-    einde = as_date(text(idx, "einddatum"), f"{path}/Einddatum")
-    toew_einde = as_date(text(idx, "toewijzingeinddatum"), f"{path}/ToewijzingEinddatum")
+    categorie, code = f.get("product/categorie"), f.get("product/code")
+    ingang = as_date(f.get("ingangsdatum") or f.get("gewensteingangsdatum"),
+                     f"{path}/Ingangsdatum")
+    toew_ingang = as_date(f.get("toewijzingingangsdatum"), f"{path}/ToewijzingIngangsdatum")
+    einde = as_date(f.get("einddatum"), f"{path}/Einddatum")
+    toew_einde = as_date(f.get("toewijzingeinddatum"), f"{path}/ToewijzingEinddatum")
     if ctx.heen_msg in _INGANG_IS_TOEWIJZING:
         toew_ingang, ingang = toew_ingang or ingang, None
         if ctx.heen_msg == "315":
             toew_einde, einde = toew_einde or einde, None
-    nummer = _integer(text(idx, "toewijzingnummer"))
-    beschikking = first(idx, "beschikkingnummer") or ctx.beschikking_nummer
+    nummer = _integer(f.get("toewijzingnummer"))
+    beschikking = f.get("beschikkingnummer") or ctx.beschikking_nummer
     toew_key = keys.toewijzing_key(ctx.domain, ctx.gemeente, nummer) if nummer else None
     besch_key = None
     if beschikking is not None:
@@ -113,37 +113,39 @@ def decode_line(el: Element, element: str, n: int, ctx: LineContext) -> Line:
         toewijzing_key=toew_key,
         beschikking_nummer=beschikking,
         beschikking_key=besch_key,
-        referentie_aanbieder=text(idx, "referentieaanbieder"),
+        referentie_aanbieder=f.get("referentieaanbieder"),
         categorie=categorie,
         code=code,
-        toewijzingsdatum=as_date(text(idx, "toewijzingsdatum"), f"{path}/Toewijzingsdatum"),
-        toewijzingstijd=text(idx, "toewijzingstijd"),
+        toewijzingsdatum=as_date(f.get("toewijzingsdatum"), f"{path}/Toewijzingsdatum"),
+        toewijzingstijd=f.get("toewijzingstijd"),
         ingangsdatum=ingang,
         einddatum=einde,
-        reden_wijziging=as_code(text(idx, "redenwijziging"), f"{path}/RedenWijziging"),
+        reden_wijziging=as_code(f.get("redenwijziging"), f"{path}/RedenWijziging"),
         toewijzing_ingangsdatum=toew_ingang,
         toewijzing_einddatum=toew_einde,
-        begindatum=as_date(text(idx, "begindatum"), f"{path}/Begindatum"),
-        reden_beeindiging=as_code(text(idx, "redenbeeindiging"), f"{path}/RedenBeeindiging"),
+        begindatum=as_date(f.get("begindatum"), f"{path}/Begindatum"),
+        reden_beeindiging=as_code(f.get("redenbeeindiging"), f"{path}/RedenBeeindiging"),
         status_aanlevering=as_code(
-            text(idx, "statusaanlevering") or ctx.status_aanlevering, f"{path}/StatusAanlevering"
+            f.get("statusaanlevering") or ctx.status_aanlevering, f"{path}/StatusAanlevering"
         ),
-        omvang=_omvang(idx),
-        retour_codes=_retour_codes(idx),
+        omvang=_omvang(f),
+        retour_codes=() if ctx.strict else _retour_codes(el),
     )
     if ctx.strict:
-        _check_mandatory(line, idx, path, ctx.heen_msg)
+        _check_mandatory(line, path, ctx.heen_msg)
     return line
 
 
-def _check_mandatory(line: Line, idx: dict[str, Element], path: str, msg: str) -> None:
+def _check_mandatory(line: Line, path: str, msg: str) -> None:
     """What linking cannot do without (the XSDs make these mandatory too)."""
     if msg == "301":
-        required_date(idx, "ingangsdatum", f"{path}/Ingangsdatum")
+        if line.ingangsdatum is None:
+            raise Rejected("missing_field", f"{path}/Ingangsdatum is absent")
         if line.toewijzing_key is None:
             raise Rejected("missing_field", f"{path}/ToewijzingNummer is absent")
     elif msg in ("305", "307"):
-        required_date(idx, "begindatum", f"{path}/Begindatum")
+        if line.begindatum is None:
+            raise Rejected("missing_field", f"{path}/Begindatum is absent")
         if line.status_aanlevering is None:
             raise Rejected("missing_field", f"{path}/StatusAanlevering is absent")
         if msg == "307" and line.einddatum is None:

@@ -32,18 +32,70 @@ class Rejected(Exception):
         self.detail = detail
 
 
+# Qualified tag → lower-case local name. A pure memo: the set of tags in the standard is
+# small (a few hundred per release), and this lookup is the parser's hottest line.
+_LOCAL: dict[str, str] = {}
+_LOCAL_MAX = 20_000  # a flood of made-up tags cannot grow it without bound
+
+
 def local(tag: str) -> str:
     """`{ns}Name` → `name` (lower case)."""
-    return tag[tag.rfind("}") + 1 :].lower()
+    name = _LOCAL.get(tag)
+    if name is None:
+        name = tag[tag.rfind("}") + 1 :].lower()
+        if len(_LOCAL) < _LOCAL_MAX:
+            _LOCAL[tag] = name
+    return name
 
 
 def index(el: Element) -> dict[str, Element]:
     """Children by lower-case local name; the first of a name wins."""
     out: dict[str, Element] = {}
+    memo = _LOCAL
     for child in el:
         tag = child.tag
-        if isinstance(tag, str):  # lxml gives comments a non-str tag
-            out.setdefault(local(tag), child)
+        name = memo.get(tag)
+        if name is None:
+            if not isinstance(tag, str):  # lxml gives comments a non-str tag
+                continue
+            name = local(tag)
+        if name not in out:
+            out[name] = child
+    return out
+
+
+def flat(el: Element) -> dict[str, str]:
+    """Leaf texts of `el` by local name, one level of nesting as `parent/child`
+    (`product/categorie`, `berichtidentificatie/dagtekening`); the first of a name wins.
+
+    One pass over the children: the cheapest way to read a class of leaves, which is
+    what headers and product lines are.
+    """
+    out: dict[str, str] = {}
+    memo = _LOCAL
+    for child in el:
+        tag = child.tag
+        name = memo.get(tag)
+        if name is None:
+            if not isinstance(tag, str):
+                continue
+            name = local(tag)
+        value = child.text
+        if value is not None:
+            value = value.strip()
+            if value:
+                out.setdefault(name, value)
+                continue
+        for leaf in child:
+            ltag = leaf.tag
+            lname = memo.get(ltag)
+            if lname is None:
+                if not isinstance(ltag, str):
+                    continue
+                lname = local(ltag)
+            lvalue = leaf.text
+            if lvalue is not None and (lvalue := lvalue.strip()):
+                out.setdefault(f"{name}/{lname}", lvalue)
     return out
 
 
