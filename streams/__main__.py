@@ -1,0 +1,5 @@
+"""`python -m streams` is `ketenlink`."""
+
+from streams.cli import main
+
+main()
