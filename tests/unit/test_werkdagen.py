@@ -1,0 +1,60 @@
+"""Werkdagen around weekends and the Algemene termijnenwet holidays."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from streams.core.werkdagen import Calendar, easter, termijnenwet_holidays
+
+CAL = Calendar()
+
+
+@pytest.mark.parametrize(("year", "sunday"), [
+    (2020, date(2020, 4, 12)), (2021, date(2021, 4, 4)), (2022, date(2022, 4, 17)),
+    (2023, date(2023, 4, 9)), (2024, date(2024, 3, 31)), (2025, date(2025, 4, 20)),
+    (2038, date(2038, 4, 25)),
+])
+def test_easter(year: int, sunday: date) -> None:
+    assert easter(year) == sunday
+
+
+def test_holidays_2024() -> None:
+    assert sorted(termijnenwet_holidays(2024)) == [
+        date(2024, 1, 1), date(2024, 3, 29), date(2024, 4, 1), date(2024, 4, 27),
+        date(2024, 5, 5), date(2024, 5, 9), date(2024, 5, 20), date(2024, 12, 25),
+        date(2024, 12, 26)]
+
+
+def test_koningsdag_moves_to_the_26th_when_the_27th_is_a_sunday() -> None:
+    assert date(2025, 4, 26) in termijnenwet_holidays(2025)  # 27 April 2025 is a Sunday
+    assert date(2025, 4, 27) not in termijnenwet_holidays(2025)
+
+
+@pytest.mark.parametrize(("start", "n", "due"), [
+    (date(2024, 3, 4), 3, date(2024, 3, 7)),  # Monday + 3 → Thursday
+    (date(2024, 3, 7), 3, date(2024, 3, 12)),  # over the weekend
+    (date(2024, 3, 9), 1, date(2024, 3, 11)),  # from a Saturday
+    (date(2024, 3, 27), 3, date(2024, 4, 3)),  # Goede Vrijdag and tweede Paasdag
+    (date(2024, 12, 23), 3, date(2024, 12, 30)),  # Christmas
+    (date(2024, 5, 3), 5, date(2024, 5, 13)),  # 5 mei on Sunday, Hemelvaart on Thursday 9th
+    (date(2023, 4, 26), 1, date(2023, 4, 28)),  # Koningsdag Thursday 27 April 2023
+])
+def test_due(start: date, n: int, due: date) -> None:
+    assert CAL.due(start, n) == due
+
+
+def test_werkdagen_between_is_signed_and_excludes_the_start() -> None:
+    assert CAL.between(date(2024, 3, 4), date(2024, 3, 11)) == 5
+    assert CAL.between(date(2024, 3, 11), date(2024, 3, 4)) == -5
+    assert CAL.between(date(2024, 3, 9), date(2024, 3, 10)) == 0
+    assert CAL.between(date(2024, 3, 27), date(2024, 4, 3)) == 3
+
+
+def test_the_calendar_is_configurable() -> None:
+    closed = Calendar(extra_holidays=frozenset({date(2024, 3, 5)}))
+    assert closed.due(date(2024, 3, 4), 1) == date(2024, 3, 6)
+    open_on_5_mei = Calendar(not_holidays=frozenset({date(2025, 5, 5)}))
+    assert open_on_5_mei.is_werkdag(date(2025, 5, 5))
+    assert not CAL.is_werkdag(date(2025, 5, 5))
