@@ -1,0 +1,62 @@
+"""Alert bookkeeping shared by every rule: deterministic ids, raise once, resolve once.
+
+An alert id comes from rule + subject only (product.md §4), so a restart or a replay never
+raises the same alert twice: a raised alert is kept in the store under `a/{id}` until it
+is resolved, and raising it again is a no-op.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+from datetime import date
+
+from streams.core.events import Alert, Event
+from streams.core.store import Store
+
+
+def alert_id(rule: str, subject: str) -> str:
+    return f"{rule}:{hashlib.sha256(subject.encode()).hexdigest()[:20]}"
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """Who an alert is about: every alert record carries these (product.md §4)."""
+
+    domain: str
+    gemeente: str
+    aanbieder: str
+    client: str | None
+    trajectory_id: str | None = None
+
+
+class Alerts:
+    """Raises and resolves alerts against the store; knows `alerts_from`."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def raise_(self, rule: str, subject: str, party: Party, due: date | None, today: date,
+               alerts_from: date, *, late: int | None = None,
+               codes: tuple[str, ...] = ()) -> list[Event]:
+        """The alert, unless its due date lies before alerts_from or it is already raised."""
+        if due is not None and due < alerts_from:
+            return []  # archive edge: the chain started before the run (product.md §4)
+        aid = alert_id(rule, subject)
+        if self.store.get(f"a/{aid}") is not None:
+            return []
+        alert = Alert(aid, rule, subject, "raised", party.domain, party.gemeente,
+                      party.aanbieder, party.client, party.trajectory_id, due, today, late,
+                      codes)
+        self.store.put(f"a/{aid}", alert)
+        return [alert]
+
+    def resolve(self, rule: str, subject: str, today: date) -> list[Event]:
+        """A `resolved` event for an open alert; nothing when it was never raised."""
+        aid = alert_id(rule, subject)
+        open_alert: Alert | None = self.store.get(f"a/{aid}")
+        if open_alert is None or open_alert.status == "resolved":
+            return []
+        done = replace(open_alert, status="resolved", raised=today)
+        self.store.put(f"a/{aid}", done)
+        return [done]

@@ -1,0 +1,61 @@
+"""What the engine tells the world: small frozen records with past-tense names.
+
+The shells route them by type (events → topic / file / metric), never by if-chains.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+LinkKind = Literal["line", "retour", "message"]
+AlertStatus = Literal["raised", "resolved"]
+
+
+@dataclass(frozen=True, slots=True)
+class UnitLinked:
+    """A unit (line_key or message_key) linked to its target (product.md §6 links.jsonl)."""
+
+    unit: str
+    kind: LinkKind
+    target: str
+    trajectory_id: str | None
+    rule: str  # which key or fallback made the link
+    start: str | None = None  # 307 line: the start it stops
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """An alert record (product.md §4); `status` says whether it is raised or resolved."""
+
+    alert_id: str
+    rule: str
+    subject: str
+    status: AlertStatus
+    domain: str
+    gemeente: str
+    aanbieder: str
+    client: str | None
+    trajectory_id: str | None
+    due: date | None
+    raised: date  # the engine clock when this event was made
+    late_werkdagen: int | None = None
+    codes: tuple[str, ...] = ()  # retour_rejected: the codes that reject
+
+
+@dataclass(frozen=True, slots=True)
+class StepMeasured:
+    """One measured process step (product.md §5/§6 process_times.jsonl)."""
+
+    metric: str
+    subject: str
+    value: int
+    unit: Literal["werkdagen", "days"]
+    domain: str
+    gemeente: str
+    aanbieder: str
+    msg: str  # the message that completed the measurement
+
+
+Event = UnitLinked | Alert | StepMeasured

@@ -1,0 +1,117 @@
+"""Retourberichten (OP090): every heenbericht gets a retour within 3 werkdagen of receipt.
+
+State: `h/{heen key}` → Heen (the heenbericht as far as retours care), and
+`p/{heen key}` → Retour while a retour waits for a heenbericht that has not arrived yet.
+Rules: retour_missing, retour_late, retour_rejected, unlinked (a retour still without its
+heenbericht at due(received, 5), TR019); measure: retour_time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+
+from streams.core.alerts import Party
+from streams.core.context import Context
+from streams.core.events import Event, StepMeasured, UnitLinked
+from streams.core.model import Message
+
+ACCEPTED = frozenset({"0200", "0233"})  # no remark / not assessed
+WHOLE_MESSAGE_REJECTED = "0001"  # the heenbericht counts as not sent
+
+
+@dataclass(frozen=True, slots=True)
+class Retour:
+    key: str
+    heen_key: str
+    received: date
+    rejecting: tuple[str, ...]  # codes other than 0200/0233, in order, once each
+    whole_rejected: bool  # 0001 at header level
+    rejected_lines: tuple[int, ...]  # heen line numbers rejected by a line-level code
+    party: Party  # from the copied header (and the repeated client, when the body has one)
+
+
+@dataclass(frozen=True, slots=True)
+class Heen:
+    key: str
+    msg: str
+    party: Party
+    received: date
+    due: date
+    retour: Retour | None = None
+
+
+def retour_of(m: Message) -> Retour:
+    assert m.heen_key is not None
+    rejecting = tuple(dict.fromkeys(c.code for c in m.retour_codes if c.code not in ACCEPTED))
+    lines = tuple(sorted({c.line for c in m.retour_codes
+                          if c.line is not None and c.code not in ACCEPTED}))
+    whole = any(c.code == WHOLE_MESSAGE_REJECTED and c.where == "Header" for c in m.retour_codes)
+    return Retour(m.message_key, m.heen_key, m.received, rejecting, whole, lines, party(m))
+
+
+def party(m: Message) -> Party:
+    return Party(m.domain, m.gemeente, m.aanbieder, None if m.msg == "319" else m.client)
+
+
+def on_heen(ctx: Context, m: Message) -> list[Event]:
+    """A new heenbericht (duplicates are filtered before): wait for its retour."""
+    heen = Heen(m.message_key, m.msg, party(m), m.received,
+                ctx.calendar.due(m.received, ctx.terms.retour))
+    pending: Retour | None = ctx.store.get(f"p/{m.message_key}")
+    if pending is None:
+        ctx.store.put(f"h/{heen.key}", heen)
+        ctx.due.add(heen.due, f"retour_missing|{heen.key}")
+        return []
+    ctx.store.delete(f"p/{m.message_key}")
+    events = ctx.alerts.resolve("unlinked", pending.key, ctx.today)
+    return events + _link(ctx, heen, pending)
+
+
+def on_retour(ctx: Context, m: Message) -> list[Event]:
+    retour = retour_of(m)
+    heen: Heen | None = ctx.store.get(f"h/{retour.heen_key}")
+    events: list[Event] = []
+    if retour.rejecting:  # raised even when the heenbericht itself is absent (product.md §4)
+        events += ctx.alerts.raise_(
+            "retour_rejected", retour.heen_key, heen.party if heen else retour.party, None,
+            ctx.today, ctx.alerts_from, codes=retour.rejecting)
+    if heen is None:
+        ctx.store.put(f"p/{retour.heen_key}", retour)
+        ctx.due.add(ctx.calendar.due(retour.received, ctx.terms.unlinked),
+                    f"unlinked_retour|{retour.heen_key}")
+        return events
+    if heen.retour is not None:
+        return events  # a second retour on the same heenbericht: the first one counts
+    return events + _link(ctx, heen, retour)
+
+
+def _link(ctx: Context, heen: Heen, retour: Retour) -> list[Event]:
+    ctx.store.put(f"h/{heen.key}", replace(heen, retour=retour))
+    link = UnitLinked(retour.key, "retour", heen.key, None, "header")
+    ctx.store.put(f"l/{retour.key}", link)
+    p = heen.party
+    events: list[Event] = [link, StepMeasured(
+        "retour_time", heen.key, ctx.calendar.between(heen.received, retour.received),
+        "werkdagen", p.domain, p.gemeente, p.aanbieder, retour.key)]
+    events += ctx.alerts.resolve("retour_missing", heen.key, ctx.today)
+    if retour.received > heen.due:  # OP090
+        late = ctx.calendar.between(heen.due, retour.received)
+        events += ctx.alerts.raise_("retour_late", heen.key, p, heen.due, ctx.today,
+                                    ctx.alerts_from, late=late)
+    return events
+
+
+def on_due(ctx: Context, rule: str, subject: str, due: date) -> list[Event]:
+    if rule == "retour_missing":
+        heen: Heen | None = ctx.store.get(f"h/{subject}")
+        if heen is None or heen.retour is not None:
+            return []
+        return ctx.alerts.raise_("retour_missing", subject, heen.party, due, ctx.today,
+                                 ctx.alerts_from)
+    pending: Retour | None = ctx.store.get(f"p/{subject}")  # unlinked_retour
+    if pending is None:
+        return []
+    # TR019: the retour still links to nothing
+    return ctx.alerts.raise_("unlinked", pending.key, pending.party, due, ctx.today,
+                             ctx.alerts_from)

@@ -1,0 +1,132 @@
+"""Retour rules (OP090) as scenarios: messages in (with receipt dates), events out."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from streams.core.config import Terms
+from streams.core.engine import Engine
+from streams.core.events import Alert, Event, StepMeasured, UnitLinked
+from streams.core.model import Message
+from streams.core.store import MemoryDueIndex, MemoryStore
+from tests.conftest import heen
+
+NOW = Terms(alerts_from_days=0)
+
+
+def at(decoder: Any, xml: bytes, day: date) -> Message:
+    (m,) = decoder.parse(xml, "x", datetime(day.year, day.month, day.day, 10, tzinfo=UTC))
+    return m  # type: ignore[no-any-return]
+
+
+def replay(messages: list[Message], terms: Terms = NOW) -> list[Event]:
+    """What replay does: apply, advance the watermark, and at the end the last date."""
+    engine = Engine(MemoryStore(), MemoryDueIndex(), terms=terms)
+    events: list[Event] = []
+    for m in messages:
+        events += engine.apply(m)
+        wm = engine.watermark()
+        assert wm is not None
+        events += engine.tick(wm)
+    return events + engine.finish()
+
+
+def alerts(events: list[Event]) -> list[tuple[str, str, str, date | None, date, int | None]]:
+    return [(a.rule, a.status, a.subject, a.due, a.raised, a.late_werkdagen)
+            for a in events if isinstance(a, Alert)]
+
+
+def filler(decoder: Any, day: date, ident: str) -> Message:
+    """Unrelated traffic that moves the clock (a 305 with its own retour in time)."""
+    return at(decoder, heen("wmo", "305", ident=ident).xml(), day)
+
+
+H = heen("jw", "301", ident="T1")
+KEY = "jw:436:0363:T1:2024-03-01"
+MONDAY = date(2024, 3, 4)  # due(Monday, 3) = Thursday 7 March
+
+
+def test_retour_in_time_links_and_measures(decoder: Any) -> None:
+    events = replay([at(decoder, H.xml(), MONDAY),
+                     at(decoder, H.retour("R1", date(2024, 3, 6)), date(2024, 3, 6))])
+    assert [e for e in events if isinstance(e, UnitLinked)] == [
+        UnitLinked("jw:437:12345678:R1:2024-03-06", "retour", KEY, None, "header")]
+    (step,) = [e for e in events if isinstance(e, StepMeasured)]
+    assert (step.metric, step.subject, step.value, step.unit) == ("retour_time", KEY, 2,
+                                                                  "werkdagen")
+    assert alerts(events) == []
+
+
+def test_missing_retour_is_raised_once_the_clock_passes_due(decoder: Any) -> None:
+    events = replay([at(decoder, H.xml(), MONDAY),
+                     filler(decoder, date(2024, 3, 9), "F1"),  # watermark 7 March: not yet
+                     filler(decoder, date(2024, 3, 10), "F2")])  # watermark 8 March: past due
+    assert ("retour_missing", "raised", KEY, date(2024, 3, 7), date(2024, 3, 8), None) in \
+        alerts(events)
+
+
+def test_late_retour_resolves_the_missing_alert_and_is_late(decoder: Any) -> None:
+    events = replay([at(decoder, H.xml(), MONDAY), filler(decoder, date(2024, 3, 11), "F1"),
+                     at(decoder, H.retour("R1", date(2024, 3, 12)), date(2024, 3, 12))])
+    got = [a for a in alerts(events) if a[2] == KEY]
+    assert got == [
+        ("retour_missing", "raised", KEY, date(2024, 3, 7), date(2024, 3, 9), None),
+        ("retour_missing", "resolved", KEY, date(2024, 3, 7), date(2024, 3, 9), None),
+        ("retour_late", "raised", KEY, date(2024, 3, 7), date(2024, 3, 9), 3),
+    ]
+
+
+def test_holidays_move_the_due_date(decoder: Any) -> None:
+    wednesday = date(2024, 3, 27)  # Goede Vrijdag 29th, tweede Paasdag 1 April
+    on_time = replay([at(decoder, H.xml(), wednesday),
+                      at(decoder, H.retour("R1", date(2024, 4, 3)), date(2024, 4, 3))])
+    late = replay([at(decoder, H.xml(), wednesday),
+                   at(decoder, H.retour("R1", date(2024, 4, 4)), date(2024, 4, 4))])
+    assert [a for a in alerts(on_time) if a[0] == "retour_late"] == []
+    assert [(a[0], a[3], a[5]) for a in alerts(late) if a[0] == "retour_late"] == [
+        ("retour_late", date(2024, 4, 3), 1)]
+
+
+def test_rejected_retour_lists_its_codes_even_without_the_heenbericht(decoder: Any) -> None:
+    events = replay([at(decoder, H.retour("R1", MONDAY, header_codes=("0001",)), MONDAY)])
+    (alert,) = [e for e in events if isinstance(e, Alert) and e.rule == "retour_rejected"]
+    assert (alert.subject, alert.codes, alert.gemeente) == (KEY, ("0001",), "0363")
+
+
+def test_line_code_9019_rejects(decoder: Any) -> None:
+    s = heen("jw", "305", ident="S1")
+    events = replay([at(decoder, s.xml(), MONDAY),
+                     at(decoder, s.retour("R2", MONDAY, line_codes={1: ("9019",)}), MONDAY)])
+    (alert,) = [e for e in events if isinstance(e, Alert)]
+    assert (alert.rule, alert.codes) == ("retour_rejected", ("9019",))
+
+
+def test_retour_before_its_heenbericht_links_when_it_arrives(decoder: Any) -> None:
+    events = replay([at(decoder, H.retour("R1", MONDAY), MONDAY),
+                     at(decoder, H.xml(), date(2024, 3, 5))])
+    assert [e.target for e in events if isinstance(e, UnitLinked)] == [KEY]
+    assert alerts(events) == []
+
+
+def test_retour_without_heenbericht_is_unlinked_after_5_werkdagen(decoder: Any) -> None:
+    events = replay([at(decoder, H.retour("R1", MONDAY), MONDAY),
+                     filler(decoder, date(2024, 3, 14), "F1")])  # watermark 12 > due 11
+    assert ("unlinked", "raised", "jw:437:12345678:R1:2024-03-04", date(2024, 3, 11),
+            date(2024, 3, 12), None) in alerts(events)
+
+
+def test_duplicates_change_nothing(decoder: Any) -> None:
+    once = replay([at(decoder, H.xml(), MONDAY), filler(decoder, date(2024, 3, 11), "F1")])
+    twice = replay([at(decoder, H.xml(), MONDAY), at(decoder, H.xml(), date(2024, 3, 5)),
+                    filler(decoder, date(2024, 3, 11), "F1")])
+    assert alerts(once) == alerts(twice)
+
+
+def test_no_alert_due_before_alerts_from(decoder: Any) -> None:
+    """alerts_from = first received date of the run + 30 days (product.md §4)."""
+    early = [at(decoder, H.xml(), MONDAY), filler(decoder, date(2024, 3, 20), "F1")]
+    assert [a for a in alerts(replay(early, Terms())) if a[2] == KEY] == []
+    run_began_earlier = [filler(decoder, date(2024, 2, 1), "F0"), *early]  # from 2 March
+    assert [a[0] for a in alerts(replay(run_began_earlier, Terms())) if a[2] == KEY] == [
+        "retour_missing"]
