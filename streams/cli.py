@@ -89,16 +89,41 @@ def _records(parsed: Parsed) -> list[Message] | list[Failure]:
 def demo(archive: Path | None) -> None:
     """Parse the bundled sample archive and print what it holds, per message type."""
     s = Settings(hmac_key=resolve_key(None, dev=True), dev=True)
-    counts: Counter[tuple[str, str, str]] = Counter()
+    counts: Counter[tuple[str, str]] = Counter()
     failures: Counter[str] = Counter()
     for parsed in parse_paths((archive or SAMPLE,), s):
         if isinstance(parsed, Failure):
             failures[parsed.reason] += 1
             continue
         for m in parsed:
-            counts[(m.domain, m.msg, m.release)] += 1
-    click.echo(f"{'domain':<7}{'msg':<5}{'release':<9}{'records':>8}")
-    for (domain, msg, release), n in sorted(counts.items()):
-        click.echo(f"{domain:<7}{msg:<5}{release:<9}{n:>8}")
-    click.echo(f"total records: {sum(counts.values())}; rejected: {sum(failures.values())}"
+            counts[(f"{m.domain} {m.msg}", m.release)] += 1
+    click.echo(_table(counts))
+    click.echo(f"messages: {sum(counts.values())}; rejected: {sum(failures.values())}"
                + "".join(f"\n  {reason}: {n}" for reason, n in sorted(failures.items())))
+
+
+def _table(counts: Counter[tuple[str, str]]) -> str:
+    """Rows: domain and message type; columns: release."""
+    releases = sorted({r for _, r in counts})
+    rows = sorted({t for t, _ in counts})
+    lines = [f"{'':<9}" + "".join(f"{r:>7}" for r in releases) + f"{'total':>8}"]
+    for row in rows:
+        cells = [counts.get((row, r), 0) for r in releases]
+        lines.append(f"{row:<9}" + "".join(f"{c or '-':>7}" for c in cells) + f"{sum(cells):>8}")
+    return "\n".join(lines)
+
+@main.command()
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--messages", default=3000, show_default=True, help="About this many messages.")
+@click.option("--seed", default=1, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["zip", "tar.gz", "dir"]), default="zip",
+              show_default=True)
+@click.option("--bad", default=0, show_default=True, help="Also write this many broken files.")
+def generate(out: Path, messages: int, seed: int, fmt: str, bad: int) -> None:
+    """Write a realistic archive, with its known answers in OUT.expected/."""
+    from streams.testing.generator import generate as write  # noqa: PLC0415 - test tooling
+
+    summary = write(out, messages=messages, seed=seed, fmt=fmt, bad=bad)  # type: ignore[arg-type]
+    click.echo(f"{summary.messages} messages ({summary.duplicates} duplicates, {summary.bad} "
+               f"broken) in {summary.seconds:.1f} s → {summary.archive}; known answers in "
+               f"{summary.expected}")
