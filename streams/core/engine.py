@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from streams.core import retours
+from streams.core import retours, toewijzingen, zorg
 from streams.core.alerts import Alerts
+from streams.core.chain import Chain, chain_key
 from streams.core.config import Terms
 from streams.core.context import Context
 from streams.core.events import Event
@@ -21,6 +22,11 @@ from streams.core.store import DueIndex, Store
 from streams.core.werkdagen import Calendar
 
 _RETOUR_RULES = frozenset({"retour_missing", "unlinked_retour"})
+_CHAIN_RULES = {  # due-index token rule → handler(ctx, chain, subject, due)
+    "start_missing": toewijzingen.on_start_due,
+    "stop_missing": zorg.on_stop_due,
+    "unlinked_zorg": zorg.on_unlinked_due,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +59,22 @@ class Engine:
         self.store.put(seen, True)
         if m.retour:
             return retours.on_retour(ctx, m)
-        return retours.on_heen(ctx, m)
+        return self._chain_work(ctx, m) + retours.on_heen(ctx, m)
+
+    def _chain_work(self, ctx: Context, m: Message) -> list[Event]:
+        """The client chain's part of a heenbericht (301/305/307 so far)."""
+        if m.client is None or m.msg not in ("301", "305", "307"):
+            return []
+        key = chain_key(m)
+        chain: Chain | None = self.store.get(f"c/{key}")
+        if chain is None:
+            chain = Chain(key, m.domain, m.gemeente, m.aanbieder, m.client)
+        if m.msg == "301":
+            events = toewijzingen.on_301(ctx, chain, m) + zorg.relink(ctx, chain)
+        else:
+            events = zorg.on_zorg(ctx, chain, m)
+        self.store.put(f"c/{key}", chain)
+        return events
 
     def watermark(self) -> date | None:
         """Replay's clock: newest received date minus the allowed lateness."""
@@ -74,6 +95,12 @@ class Engine:
             rule, _, subject = token.partition("|")
             if rule in _RETOUR_RULES:
                 events += retours.on_due(ctx, rule, subject, due)
+            elif rule in _CHAIN_RULES:
+                key, _, unit = subject.partition("|")
+                chain: Chain | None = self.store.get(f"c/{key}")
+                if chain is not None:
+                    events += _CHAIN_RULES[rule](ctx, chain, unit, due)
+                    self.store.put(f"c/{key}", chain)
         return events
 
     def finish(self) -> list[Event]:

@@ -1,0 +1,25 @@
+"""Process times (product.md §5): kept in the store under `t/{metric}|{subject}`, so the
+final state is one record per measured step; an event goes out when a value is new or
+changes (a correction), and a withdrawn measurement is removed."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from streams.core.context import Context
+from streams.core.events import Event, StepMeasured
+
+
+def measure(ctx: Context, metric: str, subject: str, value: int,
+            unit: Literal["werkdagen", "days"], domain: str, gemeente: str, aanbieder: str,
+            msg: str) -> list[Event]:
+    step = StepMeasured(metric, subject, value, unit, domain, gemeente, aanbieder, msg)
+    key = f"t/{metric}|{subject}"
+    if ctx.store.get(key) == step:
+        return []
+    ctx.store.put(key, step)
+    return [step]
+
+
+def forget(ctx: Context, metric: str, subject: str) -> None:
+    ctx.store.delete(f"t/{metric}|{subject}")

@@ -1,0 +1,92 @@
+"""301 lines: toewijzingen and their versions (domain.md §6), and start_missing (OP271).
+
+A 301 is a full snapshot per client × aanbieder; a toewijzing missing from a later 301 is
+not deleted. The same ToewijzingNummer is the same toewijzing: the newest version
+(Toewijzingsdatum + Toewijzingstijd) is in force. Deletion: RedenWijziging 13 (3.0: 01 with
+Einddatum = Ingangsdatum). An extension or deletion withdraws the subject of a raised
+start_missing / stop_missing, which is then resolved (product.md §4).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from streams.core.chain import Chain, Toewijzing, Version
+from streams.core.context import Context
+from streams.core.events import Event, UnitLinked
+from streams.core.model import Line, Message
+
+
+def version_of(m: Message, line: Line) -> Version:
+    assert line.ingangsdatum is not None  # the parser refuses a 301 line without one
+    stamp = (line.toewijzingsdatum or m.dagtekening, line.toewijzingstijd or "")
+    return Version(line.line_key, m.message_key, m.received, stamp, line.ingangsdatum,
+                   line.einddatum, line.reden_wijziging, line.categorie, line.code,
+                   line.referentie_aanbieder, line.beschikking_key)
+
+
+def on_301(ctx: Context, chain: Chain, m: Message) -> list[Event]:
+    events: list[Event] = []
+    for line in m.lines:
+        assert line.toewijzing_key is not None  # the parser gives every 301 line a key
+        toewijzing = chain.toewijzingen.get(line.toewijzing_key)
+        if toewijzing is None:
+            toewijzing = chain.toewijzingen[line.toewijzing_key] = Toewijzing(line.toewijzing_key)
+        before = toewijzing.current()
+        toewijzing.versions.append(version_of(m, line))
+        rule = "toewijzingnummer" if line.toewijzing_nummer else "beschikking"
+        chain.links[line.line_key] = UnitLinked(line.line_key, "line", toewijzing.key, None, rule)
+        events.append(chain.links[line.line_key])
+        events += changed(ctx, chain, toewijzing, before)
+    return events
+
+
+def changed(ctx: Context, chain: Chain, t: Toewijzing, before: Version | None) -> list[Event]:
+    """Re-arm the deadlines of a toewijzing whose version in force may have changed."""
+    after = t.current()
+    if after is None or after is before:
+        return []
+    events: list[Event] = []
+    ctx.due.add(start_due(ctx, t, after), f"start_missing|{chain.key}|{t.key}")
+    if before is not None and withdraws(before, after):
+        events += ctx.alerts.resolve("start_missing", t.key, ctx.today)
+        for z in chain.zorg.values():
+            if z.msg == "305" and z.toewijzing == t.key:
+                events += ctx.alerts.resolve("stop_missing", z.line_key, ctx.today)
+    if after.einddatum is not None and not after.deleted:
+        for z in chain.zorg.values():
+            if z.msg == "305" and z.toewijzing == t.key and z.counts():
+                ctx.due.add(ctx.calendar.due(after.einddatum, ctx.terms.stop),
+                            f"stop_missing|{chain.key}|{z.line_key}")
+    return events
+
+
+def withdraws(before: Version, after: Version) -> bool:
+    """An extension (later or no Einddatum) or a deletion arriving later."""
+    if after.deleted and not before.deleted:
+        return True
+    if before.einddatum is None:
+        return False
+    return after.einddatum is None or after.einddatum > before.einddatum
+
+
+def start_due(ctx: Context, t: Toewijzing, v: Version) -> date:
+    """OP271 with grace: due(max(Ingangsdatum, received date of its first 301), 20)."""
+    return ctx.calendar.due(max(v.ingangsdatum, t.first_received), ctx.terms.start)
+
+
+def has_start(chain: Chain, key: str) -> bool:
+    return any(z.msg == "305" and z.toewijzing == key and z.counts()
+               for z in chain.zorg.values())
+
+
+def on_start_due(ctx: Context, chain: Chain, key: str, due: date) -> list[Event]:
+    t = chain.toewijzingen.get(key)
+    if t is None or not t.is_care() or has_start(chain, key):
+        return []
+    current = t.current()
+    assert current is not None
+    if start_due(ctx, t, current) != due:
+        return []  # a newer version moved the deadline; its own token judges it
+    return ctx.alerts.raise_("start_missing", key, chain.party(key), due, ctx.today,
+                             ctx.alerts_from)

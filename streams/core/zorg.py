@@ -1,0 +1,224 @@
+"""305/307 lines: starts and stops of care (OP271, OP272, OP288).
+
+A line links to its toewijzing by ToewijzingNummer (Product must match); without one by the
+2.x Beschikkingnummer + Product + Ingangsdatum key; else by the period: same product and a
+Begindatum inside a current toewijzing of the chain. A 307 also names the start it stops.
+StatusAanlevering 3 withdraws the earlier line with the same key; a status-1 line replacing a
+withdrawn one is a correction and is not judged late again (product.md §4).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from streams.core.chain import Chain, Toewijzing, ZorgLine
+from streams.core.context import Context
+from streams.core.events import Event, UnitLinked
+from streams.core.model import Line, Message
+from streams.core.steps import forget, measure
+
+TEMPORARY = "20"  # RedenBeeindiging: tijdelijk beëindigd
+
+
+def zorg_line(m: Message, line: Line) -> ZorgLine:
+    assert line.begindatum is not None  # the parser refuses a 305/307 line without one
+    return ZorgLine(line.line_key, m.message_key, m.msg, m.received, line.toewijzing_nummer,
+                    line.beschikking_key, line.categorie, line.code,
+                    line.toewijzing_ingangsdatum, line.begindatum,
+                    line.einddatum if m.msg == "307" else None,
+                    line.reden_beeindiging, line.status_aanlevering or "1")
+
+
+def on_zorg(ctx: Context, chain: Chain, m: Message) -> list[Event]:
+    events: list[Event] = []
+    for line in m.lines:
+        z = zorg_line(m, line)
+        chain.zorg[z.line_key] = z
+        if z.status == "3":
+            events += _withdraw(ctx, chain, z)
+        ctx.due.add(ctx.calendar.due(z.received, ctx.terms.unlinked),
+                    f"unlinked_zorg|{chain.key}|{z.line_key}")
+        events += try_link(ctx, chain, z)
+    return events
+
+
+def relink(ctx: Context, chain: Chain) -> list[Event]:
+    """After a 301: lines that waited for their toewijzing may link now."""
+    events: list[Event] = []
+    for z in sorted(chain.zorg.values(), key=lambda z: (z.received, z.line_key)):
+        if z.toewijzing is None or (z.msg == "307" and z.start is None):
+            events += try_link(ctx, chain, z)
+    return events
+
+
+def _product_fits(t: Toewijzing, z: ZorgLine) -> bool:
+    v = t.current()
+    if v is None:
+        return False
+    return all(a is None or b is None or a == b
+               for a, b in ((v.categorie, z.categorie), (v.code, z.code)))
+
+
+def find_toewijzing(chain: Chain, z: ZorgLine) -> tuple[str, str] | None:
+    """(toewijzing_key, rule) of the toewijzing this line belongs to, if known yet."""
+    if z.nummer:
+        t = chain.toewijzingen.get(f"{chain.domain}:{chain.gemeente}:{z.nummer}")
+        return (t.key, "toewijzingnummer") if t and _product_fits(t, z) else None
+    if z.beschikking_key:
+        for t in chain.toewijzingen.values():
+            if t.key == z.beschikking_key or any(
+                    v.beschikking_key == z.beschikking_key for v in t.versions):
+                return t.key, "beschikking"
+    return _by_period(chain, z)
+
+
+def _by_period(chain: Chain, z: ZorgLine) -> tuple[str, str] | None:
+    """Fallback: same product, Begindatum inside a current toewijzing (latest start wins)."""
+    fits = []
+    for t in chain.toewijzingen.values():
+        v = t.current()
+        if v is None or v.deleted or (v.categorie, v.code) != (z.categorie, z.code):
+            continue
+        if v.ingangsdatum <= z.begindatum and (v.einddatum is None or z.begindatum <= v.einddatum):
+            fits.append((v.ingangsdatum, t.key))
+    return (max(fits)[1], "periode") if fits else None
+
+
+def find_start(chain: Chain, stop: ZorgLine) -> ZorgLine | None:
+    """The current status-1 start with the same toewijzing + Product + Begindatum."""
+    found = [z for z in chain.zorg.values()
+             if z.msg == "305" and z.counts() and z.toewijzing == stop.toewijzing
+             and z.begindatum == stop.begindatum and (z.categorie, z.code) == (
+                 stop.categorie, stop.code)]
+    return min(found, key=lambda z: (z.received, z.line_key)) if found else None
+
+
+def try_link(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
+    found = (z.toewijzing, z.rule or "") if z.toewijzing else find_toewijzing(chain, z)
+    if not found:
+        return []
+    first_time = z.toewijzing is None
+    z.toewijzing, z.rule = found
+    if z.msg == "307" and z.start is None:
+        start = find_start(chain, z)
+        z.start = start.line_key if start else None
+    link = UnitLinked(z.line_key, "line", z.toewijzing, None, z.rule, z.start)
+    if chain.links.get(z.line_key) == link:
+        return []
+    chain.links[z.line_key] = link
+    events: list[Event] = [link, *ctx.alerts.resolve("unlinked", z.line_key, ctx.today)]
+    if first_time and z.status != "3":
+        events += _judge_start(ctx, chain, z) if z.msg == "305" else _judge_stop(ctx, chain, z)
+    return events
+
+
+def _withdraw(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
+    """Status 3: the earlier line with the same key is considered not sent."""
+    earlier = [o for o in chain.zorg.values()
+               if o is not z and o.status != "3" and not o.withdrawn and o.same_key(z)]
+    if not earlier:
+        return []
+    old = max(earlier, key=lambda o: (o.received, o.line_key))
+    old.withdrawn = True
+    events: list[Event] = []
+    for rule in ("start_late", "stop_late", "stop_missing", "unlinked"):
+        events += ctx.alerts.resolve(rule, old.line_key, ctx.today)
+    for metric in ("start_report_delay", "stop_report_delay", "care_duration"):
+        forget(ctx, metric, old.line_key)
+    if old.msg == "305" and old.toewijzing:
+        events += _assignment_care(ctx, chain, old.toewijzing, z.message_key)
+    return events
+
+
+def _is_correction(chain: Chain, z: ZorgLine) -> bool:
+    for o in chain.zorg.values():
+        if o.withdrawn and not o.replaced and o.msg == z.msg and o.toewijzing == z.toewijzing:
+            o.replaced = True
+            return True
+    return False
+
+
+def _judge_start(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
+    assert z.toewijzing is not None
+    t = chain.toewijzingen[z.toewijzing]
+    party = chain.party(z.line_key)
+    events = ctx.alerts.resolve("start_missing", t.key, ctx.today)
+    z.correction = _is_correction(chain, z)
+    events += measure(ctx, "start_report_delay", z.line_key,
+                      ctx.calendar.between(z.begindatum, z.received), "werkdagen",
+                      chain.domain, chain.gemeente, chain.aanbieder, z.message_key)
+    events += _assignment_care(ctx, chain, t.key, z.message_key)
+    due = ctx.calendar.due(max(z.begindatum, t.first_received), ctx.terms.start_late)
+    if z.received > due and not z.correction:  # OP271
+        events += ctx.alerts.raise_("start_late", z.line_key, party, due, ctx.today,
+                                    ctx.alerts_from,
+                                    late=ctx.calendar.between(due, z.received))
+    v = t.current()
+    if v is not None and v.einddatum is not None and not v.deleted:
+        ctx.due.add(ctx.calendar.due(v.einddatum, ctx.terms.stop),
+                    f"stop_missing|{chain.key}|{z.line_key}")
+    return events
+
+
+def _judge_stop(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
+    assert z.einddatum is not None
+    events = measure(ctx, "stop_report_delay", z.line_key,
+                     ctx.calendar.between(z.einddatum, z.received), "werkdagen",
+                     chain.domain, chain.gemeente, chain.aanbieder, z.message_key)
+    z.correction = _is_correction(chain, z)
+    after_temporary = z.reden != TEMPORARY and any(
+        o.msg == "307" and o.counts() and o.start == z.start and o.reden == TEMPORARY
+        and o is not z for o in chain.zorg.values())
+    due = ctx.calendar.due(z.einddatum, ctx.terms.stop)
+    if z.received > due and not z.correction and not after_temporary:  # OP272
+        events += ctx.alerts.raise_("stop_late", z.line_key, chain.party(z.line_key), due,
+                                    ctx.today, ctx.alerts_from,
+                                    late=ctx.calendar.between(due, z.received))
+    if z.reden != TEMPORARY and z.start is not None:
+        start = chain.zorg[z.start]
+        events += ctx.alerts.resolve("stop_missing", start.line_key, ctx.today)
+        events += measure(ctx, "care_duration", start.line_key,
+                          (z.einddatum - start.begindatum).days, "days", chain.domain,
+                          chain.gemeente, chain.aanbieder, z.message_key)
+    return events
+
+
+def _assignment_care(ctx: Context, chain: Chain, key: str, msg: str) -> list[Event]:
+    """Toewijzing Ingangsdatum → earliest Begindatum among its current starts (days)."""
+    t = chain.toewijzingen[key]
+    v = t.current()
+    begins = [z.begindatum for z in chain.zorg.values()
+              if z.msg == "305" and z.toewijzing == key and z.counts()]
+    if v is None or not begins:
+        forget(ctx, "assignment_care", key)
+        return []
+    return measure(ctx, "assignment_care", key, (min(begins) - v.ingangsdatum).days, "days",
+                   chain.domain, chain.gemeente, chain.aanbieder, msg)
+
+
+def definitively_stopped(chain: Chain, start: str) -> bool:
+    return any(z.msg == "307" and z.counts() and z.start == start and z.reden != TEMPORARY
+               for z in chain.zorg.values())
+
+
+def on_stop_due(ctx: Context, chain: Chain, start_key: str, due: date) -> list[Event]:
+    """OP272/OP288: every start is eventually stopped, also at the planned end."""
+    z = chain.zorg.get(start_key)
+    if z is None or not z.counts() or z.toewijzing is None:
+        return []
+    v = chain.toewijzingen[z.toewijzing].current()
+    if v is None or v.deleted or v.einddatum is None:
+        return []
+    if ctx.calendar.due(v.einddatum, ctx.terms.stop) != due or definitively_stopped(chain,
+                                                                                     start_key):
+        return []
+    return ctx.alerts.raise_("stop_missing", start_key, chain.party(start_key), due, ctx.today,
+                             ctx.alerts_from)
+
+
+def on_unlinked_due(ctx: Context, chain: Chain, line_key: str, due: date) -> list[Event]:
+    z = chain.zorg.get(line_key)
+    if z is None or z.toewijzing is not None or z.status == "3":
+        return []
+    return ctx.alerts.raise_("unlinked", line_key, chain.party(line_key), due, ctx.today,
+                             ctx.alerts_from)

@@ -1,0 +1,171 @@
+"""Toewijzingen, starts and stops (OP271, OP272): links, alerts and process times."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from streams.core.events import Event, StepMeasured, UnitLinked
+from streams.core.model import Message
+from streams.testing.lines import Start, Stop, Toegewezen
+from streams.testing.messages import Heen
+from tests.conftest import BSN, head
+from tests.unit.scenario import alerts, at, replay
+
+TOEWIJZING = "jw:0363:1001"
+INGANG, EIND = date(2024, 3, 4), date(2024, 6, 28)
+T = Toegewezen("1001", "45", "45A48", date(2024, 3, 1), INGANG, EIND)
+S = Start("1001", "45", "45A48", INGANG, date(2024, 3, 11))
+
+
+def msg(decoder: Any, kind: str, lines: list[Any], day: date, ident: str,
+        release: str = "3.2", layout: str = "xsd") -> Message:
+    h = Heen(head("jw", kind, release, layout, ident, day), [(BSN, lines)])  # type: ignore[arg-type]
+    if release.startswith("2.") and kind == "301":
+        h.beschikking = "B9"
+    return at(decoder, h.xml(), day)
+
+
+def links(events: list[Event]) -> dict[str, tuple[str, str, str | None]]:
+    return {e.unit: (e.target, e.rule, e.start) for e in events
+            if isinstance(e, UnitLinked) and e.kind == "line"}
+
+
+def steps(events: list[Event]) -> dict[tuple[str, str], int]:
+    return {(e.metric, e.subject): e.value for e in events if isinstance(e, StepMeasured)}
+
+
+def rules(events: list[Event]) -> list[tuple[str, str, date | None, int | None]]:
+    return [(a[0], a[1], a[3], a[5]) for a in alerts(events) if not a[0].startswith("retour")]
+
+
+def test_start_links_by_toewijzingnummer_and_measures(decoder: Any) -> None:
+    events = replay([msg(decoder, "301", [T], date(2024, 3, 1), "A"),
+                     msg(decoder, "305", [S], date(2024, 3, 12), "B")])
+    start = "jw:438:12345678:B:2024-03-12#0"
+    assert links(events)[start] == (TOEWIJZING, "toewijzingnummer", None)
+    assert steps(events)[("start_report_delay", start)] == 1
+    assert steps(events)[("assignment_care", TOEWIJZING)] == 7  # 4 → 11 March
+    assert rules(events) == []
+
+
+def test_start_before_its_toewijzing_links_when_the_301_arrives(decoder: Any) -> None:
+    events = replay([msg(decoder, "305", [S], date(2024, 3, 12), "B"),
+                     msg(decoder, "301", [T], date(2024, 3, 13), "A")])
+    assert links(events)["jw:438:12345678:B:2024-03-12#0"][0] == TOEWIJZING
+    assert [r for r in rules(events) if r[0] == "unlinked"] == []
+
+
+def test_late_start_is_judged_from_max_begindatum_and_first_301(decoder: Any) -> None:
+    # due(max(11 March, 1 March), 5) = 18 March; received 20 March: 2 werkdagen late
+    events = replay([msg(decoder, "301", [T], date(2024, 3, 1), "A"),
+                     msg(decoder, "305", [S], date(2024, 3, 20), "B")])
+    assert ("start_late", "raised", date(2024, 3, 18), 2) in rules(events)
+
+
+def test_missing_start_after_20_werkdagen_resolves_when_it_comes(decoder: Any) -> None:
+    # due(max(4 March, 1 March), 20) = 3 April (Goede Vrijdag and 2e Paasdag skipped)
+    late_start = Start("1001", "45", "45A48", INGANG, date(2024, 4, 8))
+    other = Toegewezen("9", "45", "45A48", date(2024, 4, 8), date(2024, 4, 8), None)
+    events = replay([msg(decoder, "301", [T], date(2024, 3, 1), "A"),
+                     msg(decoder, "301", [other], date(2024, 4, 8), "F"),  # clock → 6 April
+                     msg(decoder, "305", [late_start], date(2024, 4, 9), "B")])
+    assert [r[:3] for r in rules(events) if r[2] == date(2024, 4, 3)] == [
+        ("start_missing", "raised", date(2024, 4, 3)),
+        ("start_missing", "resolved", date(2024, 4, 3))]
+
+
+def test_stop_links_to_its_start_and_measures_care(decoder: Any) -> None:
+    stop = Stop(S, date(2024, 5, 31), "31")
+    events = replay([msg(decoder, "301", [T], date(2024, 3, 1), "A"),
+                     msg(decoder, "305", [S], date(2024, 3, 12), "B"),
+                     msg(decoder, "307", [stop], date(2024, 6, 3), "C")])
+    start = "jw:438:12345678:B:2024-03-12#0"
+    assert links(events)["jw:440:12345678:C:2024-06-03#0"] == (
+        TOEWIJZING, "toewijzingnummer", start)
+    assert steps(events)[("care_duration", start)] == 81
+    assert steps(events)[("stop_report_delay", "jw:440:12345678:C:2024-06-03#0")] == 1
+    assert rules(events) == []
+
+
+def test_stop_missing_once_the_einddatum_has_passed(decoder: Any) -> None:
+    later = Toegewezen("9", "45", "45A48", date(2024, 7, 20), date(2024, 7, 22), None)
+    events = replay([msg(decoder, "301", [T], date(2024, 3, 1), "A"),
+                     msg(decoder, "305", [S], date(2024, 3, 12), "B"),
+                     msg(decoder, "301", [later], date(2024, 7, 20), "D")])  # moves the clock
+    assert ("stop_missing", "raised", date(2024, 7, 5), None) in rules(events)
+
+
+def test_temporary_stop_does_not_satisfy_stop_missing(decoder: Any) -> None:
+    temporary = Stop(S, date(2024, 5, 1), "20")
+    later = Toegewezen("9", "45", "45A48", date(2024, 7, 20), date(2024, 7, 22), None)
+    events = replay([msg(decoder, "301", [T], date(2024, 3, 1), "A"),
+                     msg(decoder, "305", [S], date(2024, 3, 12), "B"),
+                     msg(decoder, "307", [temporary], date(2024, 5, 2), "C"),
+                     msg(decoder, "301", [later], date(2024, 7, 20), "D")])
+    assert [r[0] for r in rules(events)] == ["stop_missing"]
+
+
+def test_extension_resolves_stop_missing(decoder: Any) -> None:
+    longer = Toegewezen("1001", "45", "45A48", date(2024, 7, 15), INGANG, date(2024, 12, 31))
+    filler = Toegewezen("9", "45", "45A48", date(2024, 7, 20), date(2024, 7, 22), None)
+    events = replay([msg(decoder, "301", [T], date(2024, 3, 1), "A"),
+                     msg(decoder, "305", [S], date(2024, 3, 12), "B"),
+                     msg(decoder, "301", [filler], date(2024, 7, 12), "D"),
+                     msg(decoder, "301", [longer, filler], date(2024, 7, 15), "E")])
+    assert [r[:2] for r in rules(events)] == [("stop_missing", "raised"),
+                                              ("stop_missing", "resolved")]
+
+
+def test_late_stop(decoder: Any) -> None:
+    stop = Stop(S, date(2024, 5, 31), "31")  # due(31 May, 5) = 7 June
+    events = replay([msg(decoder, "301", [T], date(2024, 3, 1), "A"),
+                     msg(decoder, "305", [S], date(2024, 3, 12), "B"),
+                     msg(decoder, "307", [stop], date(2024, 6, 11), "C")])
+    assert ("stop_late", "raised", date(2024, 6, 7), 2) in rules(events)
+
+
+def test_correction_withdraws_and_is_not_judged_again(decoder: Any) -> None:
+    wrong = Start("1001", "45", "45A48", INGANG, date(2024, 3, 5))
+    withdraw = Start("1001", "45", "45A48", INGANG, date(2024, 3, 5), status="3")
+    right = Start("1001", "45", "45A48", INGANG, date(2024, 3, 6))
+    events = replay([msg(decoder, "301", [T], date(2024, 3, 1), "A"),
+                     msg(decoder, "305", [wrong], date(2024, 3, 6), "B"),
+                     msg(decoder, "305", [withdraw, right], date(2024, 3, 20), "C")])
+    assert rules(events) == []  # the correction, received late, is not judged late
+    assert steps(events)[("assignment_care", TOEWIJZING)] == 2  # the corrected Begindatum
+
+
+def test_2x_start_links_by_beschikking_across_the_release_crossing(decoder: Any) -> None:
+    t2 = Toegewezen(None, "45", "45A48", date(2020, 12, 1), date(2020, 12, 7), None,
+                    beschikking="B9")
+    s2 = Start(None, "45", "45A48", date(2020, 12, 7), date(2020, 12, 8), beschikking="B9")
+    events = replay([msg(decoder, "301", [t2], date(2020, 12, 1), "A", "2.4"),
+                     msg(decoder, "305", [s2], date(2020, 12, 9), "B", "2.4", "example")])
+    key = "jw:0363:bB9:4545A48:2020-12-07"
+    assert links(events)["jw:438:12345678:B:2020-12-09#0"] == (key, "beschikking", None)
+
+
+def test_301_in_2_4_and_305_in_3_0_share_the_toewijzingnummer(decoder: Any) -> None:
+    t2 = Toegewezen("1001", "45", "45A48", date(2020, 12, 1), date(2020, 12, 7), None,
+                    beschikking="B9")
+    s3 = Start("1001", "45", "45A48", date(2020, 12, 7), date(2021, 1, 4))
+    events = replay([msg(decoder, "301", [t2], date(2020, 12, 1), "A", "2.4"),
+                     msg(decoder, "305", [s3], date(2021, 1, 5), "B", "3.0")])
+    assert links(events)["jw:438:12345678:B:2021-01-05#0"] == (
+        TOEWIJZING, "toewijzingnummer", None)
+
+
+def test_period_fallback_without_any_key(decoder: Any) -> None:
+    keyless = Start(None, "45", "45A48", None, date(2024, 3, 11))
+    events = replay([msg(decoder, "301", [T], date(2024, 3, 1), "A"),
+                     msg(decoder, "305", [keyless], date(2024, 3, 12), "B")])
+    assert links(events)["jw:438:12345678:B:2024-03-12#0"] == (TOEWIJZING, "periode", None)
+
+
+def test_start_for_an_unknown_toewijzing_is_unlinked(decoder: Any) -> None:
+    other = Start("4242", "45", "45A48", INGANG, date(2024, 3, 11))
+    filler = Toegewezen("9", "45", "45A48", date(2024, 3, 25), date(2024, 3, 25), None)
+    events = replay([msg(decoder, "305", [other], date(2024, 3, 12), "B"),
+                     msg(decoder, "301", [filler], date(2024, 3, 25), "F")])
+    assert ("unlinked", "raised", date(2024, 3, 19), None) in rules(events)
