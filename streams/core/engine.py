@@ -58,8 +58,35 @@ class Engine:
             return []
         self.store.put(seen, True)
         if m.retour:
-            return retours.on_retour(ctx, m)
-        return self._chain_work(ctx, m) + retours.on_heen(ctx, m)
+            events = retours.on_retour(ctx, m)
+            assert m.heen_key is not None
+        else:
+            events = self._chain_work(ctx, m) + retours.on_heen(ctx, m)
+        self._not_sent(m.heen_key or m.message_key)
+        return events
+
+    def _not_sent(self, heen_key: str) -> None:
+        """A retour with 0001 (or a line code such as 9019) makes the heenbericht, or those
+        lines, "considered not sent": still linked, but no start, stop or version."""
+        heen: retours.Heen | None = self.store.get(f"h/{heen_key}")
+        if heen is None or heen.retour is None:
+            return
+        r, p = heen.retour, heen.party
+        if not (r.whole_rejected or r.rejected_lines):
+            return
+        key = f"{p.domain}:{p.gemeente}:{p.aanbieder}:{p.client}"
+        chain: Chain | None = self.store.get(f"c/{key}")
+        if chain is None:
+            return
+        rejected = {f"{heen_key}#{n}" for n in r.rejected_lines}
+        for z in chain.zorg.values():
+            if z.message_key == heen_key and (r.whole_rejected or z.line_key in rejected):
+                z.not_sent = True
+        for t in chain.toewijzingen.values():
+            for v in t.versions:
+                if v.message_key == heen_key and (r.whole_rejected or v.line_key in rejected):
+                    v.not_sent = True
+        self.store.put(f"c/{key}", chain)
 
     def _chain_work(self, ctx: Context, m: Message) -> list[Event]:
         """The client chain's part of a heenbericht (301/305/307 so far)."""
