@@ -162,7 +162,7 @@ def _retour_codes(
             if not isinstance(tag, str):
                 continue
             name = tag[tag.rfind("}") + 1 :]
-            low = name.lower()
+            low = local(tag)
             if (in_list and low in _LINE_NAMES) or low in ("client", "clienten"):
                 continue  # a line's codes are read with the line; clients one by one
             if low == "retourcodes":
@@ -170,7 +170,7 @@ def _retour_codes(
                              for c in child if isinstance(c.tag, str) and c.text)
             elif low.startswith("retourcode") and child.text and child.text.strip():
                 found.append(RetourCode(child.text.strip(), where, None))  # no wrapper
-            else:
+            elif len(child):  # only classes hold codes: leaves need no visit
                 walk(child, name, low in LISTS)
 
     walk(root, "Bericht", False)

@@ -22,6 +22,8 @@ class Element(Protocol):
 
     def __iter__(self) -> Iterator[Element]: ...
 
+    def __len__(self) -> int: ...
+
 
 class Rejected(Exception):
     """Raised inside the decoder and turned into a Failure record at its edge."""
