@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -19,7 +20,7 @@ def at(decoder: Any, xml: bytes, day: date) -> Message:
     return m  # type: ignore[no-any-return]
 
 
-def replay(messages: list[Message], terms: Terms = NOW) -> list[Event]:
+def replay(messages: Iterable[Message], terms: Terms = NOW) -> list[Event]:
     """What replay does: apply, advance the watermark, and at the end the last date."""
     engine = Engine(MemoryStore(), MemoryDueIndex(), terms=terms)
     events: list[Event] = []
