@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from streams.core import retours, toewijzingen, zorg
+from streams.core import requests, retours, toewijzingen, zorg
 from streams.core.alerts import Alerts
 from streams.core.chain import Chain, chain_key
 from streams.core.config import Terms
@@ -26,6 +26,8 @@ _CHAIN_RULES = {  # due-index token rule → handler(ctx, chain, subject, due)
     "start_missing": toewijzingen.on_start_due,
     "stop_missing": zorg.on_stop_due,
     "unlinked_zorg": zorg.on_unlinked_due,
+    "request_unanswered": requests.on_unanswered_due,
+    "request_undecided": requests.on_undecided_due,
 }
 
 
@@ -60,24 +62,37 @@ class Engine:
         if m.retour:
             events = retours.on_retour(ctx, m)
             assert m.heen_key is not None
+        elif m.msg == "319":
+            events = requests.on_319(ctx, m) + retours.on_heen(ctx, m)
         else:
             events = self._chain_work(ctx, m) + retours.on_heen(ctx, m)
-        self._not_sent(m.heen_key or m.message_key)
+        events += self._after_retour(ctx, m.heen_key or m.message_key)
         return events
 
-    def _not_sent(self, heen_key: str) -> None:
-        """A retour with 0001 (or a line code such as 9019) makes the heenbericht, or those
-        lines, "considered not sent": still linked, but no start, stop or version."""
+    def _after_retour(self, ctx: Context, heen_key: str) -> list[Event]:
+        """What a rejecting retour means for the chain, once heen and retour have met: a 2.x
+        316 rejection code answers a request; other codes make units "not sent"."""
         heen: retours.Heen | None = self.store.get(f"h/{heen_key}")
         if heen is None or heen.retour is None:
-            return
+            return []
         r, p = heen.retour, heen.party
         if not (r.whole_rejected or r.rejected_lines):
-            return
+            return []
         key = f"{p.domain}:{p.gemeente}:{p.aanbieder}:{p.client}"
         chain: Chain | None = self.store.get(f"c/{key}")
         if chain is None:
-            return
+            return []
+        events: list[Event] = []
+        if heen.msg == "315" and requests.REJECTION_316.intersection(r.rejecting):
+            events = requests.answer_316(ctx, chain, heen_key, r.key, r.received,
+                                         r.rejected_lines)
+        self._not_sent(chain, heen_key, r)
+        self.store.put(f"c/{key}", chain)
+        return events
+
+    def _not_sent(self, chain: Chain, heen_key: str, r: retours.Retour) -> None:
+        """A retour with 0001 (or a line code such as 9019) makes the heenbericht, or those
+        lines, "considered not sent": still linked, but no start, stop or version."""
         rejected = {f"{heen_key}#{n}" for n in r.rejected_lines}
         for z in chain.zorg.values():
             if z.message_key == heen_key and (r.whole_rejected or z.line_key in rejected):
@@ -86,11 +101,10 @@ class Engine:
             for v in t.versions:
                 if v.message_key == heen_key and (r.whole_rejected or v.line_key in rejected):
                     v.not_sent = True
-        self.store.put(f"c/{key}", chain)
 
     def _chain_work(self, ctx: Context, m: Message) -> list[Event]:
         """The client chain's part of a heenbericht (301/305/307 so far)."""
-        if m.client is None or m.msg not in ("301", "305", "307"):
+        if m.client is None:
             return []
         key = chain_key(m)
         chain: Chain | None = self.store.get(f"c/{key}")
@@ -98,6 +112,9 @@ class Engine:
             chain = Chain(key, m.domain, m.gemeente, m.aanbieder, m.client)
         if m.msg == "301":
             events = toewijzingen.on_301(ctx, chain, m) + zorg.relink(ctx, chain)
+            events += requests.answer_301(ctx, chain, m)
+        elif m.msg in ("315", "317"):
+            events = requests.on_request(ctx, chain, m)
         else:
             events = zorg.on_zorg(ctx, chain, m)
         self.store.put(f"c/{key}", chain)
@@ -122,6 +139,9 @@ class Engine:
             rule, _, subject = token.partition("|")
             if rule in _RETOUR_RULES:
                 events += retours.on_due(ctx, rule, subject, due)
+            elif rule == "unlinked_319":
+                ref, _, message_key = subject.partition("|")
+                events += requests.on_unlinked_319_due(ctx, ref, message_key, due)
             elif rule in _CHAIN_RULES:
                 key, _, unit = subject.partition("|")
                 chain: Chain | None = self.store.get(f"c/{key}")

@@ -1,0 +1,216 @@
+"""Requests and their answers (OP274, OP346): 315 lines and 317s, answered by a 301 or a 319
+(and in 2.x rejected by a 316 retour code 8857–8862).
+
+A request meets its answer by ReferentieAanbieder (+ aanbieder, gemeente): every 301 line
+that answers carries it, and the 319 (which has no client) finds the request's chain through
+the index `ref/{domain}:{gemeente}:{aanbieder}:{ref}`; a 319 that comes first waits under
+`q/…`. A 2.x request without a reference is answered by the best-fitting 301 that came after it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from streams.core.alerts import Party
+from streams.core.chain import Answer, Chain, Request
+from streams.core.context import Context
+from streams.core.events import Event, UnitLinked
+from streams.core.model import Message
+from streams.core.steps import measure
+
+REJECTION_316 = frozenset({"8857", "8858", "8859", "8860", "8861", "8862"})
+IN_ONDERZOEK = "2"  # VerzoekAntwoord
+
+
+def ref_key(m: Message | Chain, ref: str) -> str:
+    return f"{m.domain}:{m.gemeente}:{m.aanbieder}:{ref}"
+
+
+def on_request(ctx: Context, chain: Chain, m: Message) -> list[Event]:
+    """A 315 (one request per line) or a 317 (one request for the whole message)."""
+    if m.msg == "315":
+        new = [Request(ln.line_key, "315", m.message_key, m.received, m.dagtekening,
+                       ln.referentie_aanbieder, ln.categorie, ln.code, ln.toewijzing_ingangsdatum)
+               for ln in m.lines]
+    else:
+        new = [Request(m.message_key, "317", m.message_key, m.received, m.dagtekening,
+                       m.referentie_aanbieder, None, None, None,
+                       [ln.toewijzing_key for ln in m.lines if ln.toewijzing_key])]
+    events: list[Event] = []
+    for ln in m.lines if m.msg == "317" else ():  # its named lines link on their own
+        if ln.toewijzing_key and ln.element != "NieuwProduct":
+            chain.links[ln.line_key] = UnitLinked(ln.line_key, "line", ln.toewijzing_key,
+                                                  None, "toewijzingnummer")
+            events.append(chain.links[ln.line_key])
+    for r in new:
+        chain.requests[r.unit] = r
+        ctx.due.add(ctx.calendar.due(r.received, ctx.terms.answer),
+                    f"request_unanswered|{chain.key}|{r.unit}")
+        if r.referentie:
+            ctx.store.put(f"ref/{ref_key(chain, r.referentie)}", chain.key)
+        events += _earlier_answers(ctx, chain, r)
+    return events
+
+
+def _earlier_answers(ctx: Context, chain: Chain, r: Request) -> list[Event]:
+    """Answers that arrived before the request: 301 lines in the chain, waiting 319s."""
+    events: list[Event] = []
+    for t in chain.toewijzingen.values():
+        for v in t.versions:
+            if r.referentie and v.referentie == r.referentie:
+                events += add_answer(ctx, chain, r, Answer(
+                    v.line_key, "301", v.received, True, t.key, v.message_key))
+    if r.referentie:
+        waiting: list[Message] = ctx.store.get(f"q/{ref_key(chain, r.referentie)}") or []
+        ctx.store.delete(f"q/{ref_key(chain, r.referentie)}")
+        for m in waiting:
+            events += on_319_in_chain(ctx, chain, m)
+    return events
+
+
+def answer_301(ctx: Context, chain: Chain, m: Message) -> list[Event]:
+    """A 301's lines answer the requests whose reference they carry (2.x: best fit)."""
+    events: list[Event] = []
+    for ln in m.lines:
+        assert ln.toewijzing_key is not None
+        answer = Answer(ln.line_key, "301", m.received, True, ln.toewijzing_key, m.message_key)
+        if ln.referentie_aanbieder:
+            for r in list(chain.requests.values()):
+                if r.referentie == ln.referentie_aanbieder:
+                    events += add_answer(ctx, chain, r, answer)
+        elif m.release.startswith("2."):
+            best = _best_2x_request(chain, m, ln.categorie, ln.code, ln.ingangsdatum)
+            if best is not None:
+                events += add_answer(ctx, chain, best, answer, rule="score")
+    return events
+
+
+def _best_2x_request(chain: Chain, m: Message, categorie: str | None, code: str | None,
+                     ingang: date | None) -> Request | None:
+    """2.x fallback: an unanswered request of the same product category, made before this
+    301, whose requested Ingangsdatum fits best (exact product and nearest date score)."""
+    scored = []
+    for r in chain.requests.values():
+        if r.msg != "315" or r.referentie or r.answers or r.received > m.received:
+            continue
+        if r.categorie != categorie:
+            continue
+        gap = abs((ingang - r.ingangsdatum).days) if ingang and r.ingangsdatum else 365
+        if gap > 31:
+            continue
+        scored.append(((r.code != code, gap, r.received, r.unit), r))
+    return min(scored, key=lambda s: s[0])[1] if scored else None
+
+
+def on_319(ctx: Context, m: Message) -> list[Event]:
+    """A 319 finds its request's chain through the reference index, or waits for it."""
+    assert m.referentie_aanbieder is not None  # the parser refuses a 319 without one
+    key = ref_key(m, m.referentie_aanbieder)
+    chain_key: str | None = ctx.store.get(f"ref/{key}")
+    chain: Chain | None = ctx.store.get(f"c/{chain_key}") if chain_key else None
+    if chain is None:
+        waiting: list[Message] = ctx.store.get(f"q/{key}") or []
+        ctx.store.put(f"q/{key}", [*waiting, m])
+        ctx.due.add(ctx.calendar.due(m.received, ctx.terms.unlinked),
+                    f"unlinked_319|{key}|{m.message_key}")
+        return []
+    events = on_319_in_chain(ctx, chain, m)
+    ctx.store.put(f"c/{chain.key}", chain)
+    return events
+
+
+def on_319_in_chain(ctx: Context, chain: Chain, m: Message) -> list[Event]:
+    events: list[Event] = []
+    final = m.verzoek_antwoord != IN_ONDERZOEK
+    for r in [r for r in chain.requests.values() if r.referentie == m.referentie_aanbieder]:
+        link = UnitLinked(m.message_key, "message", r.unit, None, "referentie")
+        chain.links[m.message_key] = link
+        events += [link, *ctx.alerts.resolve("unlinked", m.message_key, ctx.today)]
+        events += add_answer(ctx, chain, r, Answer(m.message_key, "319", m.received, final,
+                                                   m.message_key, m.message_key))
+        if not final:  # OP274/OP346: a final answer within 8 weeks of the Dagtekening
+            due = r.dagtekening + timedelta(days=ctx.terms.undecided_days)
+            ctx.due.add(due, f"request_undecided|{chain.key}|{r.unit}")
+    return events
+
+
+def answer_316(ctx: Context, chain: Chain, heen_key: str, retour_key: str, received: date,
+               lines: tuple[int, ...]) -> list[Event]:
+    """2.x: a 316 rejection code on a request line answers it (rejected)."""
+    events: list[Event] = []
+    for n in lines:
+        r = chain.requests.get(f"{heen_key}#{n}")
+        if r is not None:
+            events += add_answer(ctx, chain, r, Answer(retour_key, "316", received, True,
+                                                       retour_key, retour_key), rule="retour")
+    return events
+
+
+def add_answer(ctx: Context, chain: Chain, r: Request, answer: Answer,
+               rule: str = "referentie") -> list[Event]:
+    if any(a.key == answer.key for a in r.answers):
+        return []
+    first_before = r.first_answer()
+    r.answers.append(answer)
+    events = _link(chain, r, rule)
+    first = r.first_answer()
+    if first is not None and first is not first_before:
+        events += _judge_first(ctx, chain, r, first)
+    if answer.final:
+        events += ctx.alerts.resolve("request_undecided", r.unit, ctx.today)
+    return events
+
+
+def _link(chain: Chain, r: Request, rule: str) -> list[Event]:
+    target = r.link_target() if r.msg == "315" else r.first_answer()
+    if target is None:
+        return []
+    dest = target.target if r.msg == "315" else target.message_key
+    link = UnitLinked(r.unit, "line" if r.msg == "315" else "message", dest, None,
+                      r.rule or rule)
+    r.rule = link.rule
+    if chain.links.get(r.unit) == link:
+        return []
+    chain.links[r.unit] = link
+    return [link]
+
+
+def _judge_first(ctx: Context, chain: Chain, r: Request, first: Answer) -> list[Event]:
+    events = ctx.alerts.resolve("request_unanswered", r.unit, ctx.today)
+    events += measure(ctx, "request_answer", r.unit, ctx.calendar.between(r.received,
+                                                                          first.received),
+                      "werkdagen", chain.domain, chain.gemeente, chain.aanbieder,
+                      first.message_key)
+    due = ctx.calendar.due(r.received, ctx.terms.answer)
+    if first.received > due:  # OP274/OP346
+        events += ctx.alerts.raise_("request_answered_late", r.unit, chain.party(r.unit), due,
+                                    ctx.today, ctx.alerts_from,
+                                    late=ctx.calendar.between(due, first.received))
+    return events
+
+
+def on_unanswered_due(ctx: Context, chain: Chain, unit: str, due: date) -> list[Event]:
+    r = chain.requests.get(unit)
+    if r is None or r.first_answer() is not None:
+        return []
+    return ctx.alerts.raise_("request_unanswered", unit, chain.party(unit), due, ctx.today,
+                             ctx.alerts_from)
+
+
+def on_unlinked_319_due(ctx: Context, ref: str, message_key: str, due: date) -> list[Event]:
+    """TR355: a 319 whose request is still unknown at due(received, 5)."""
+    waiting: list[Message] = ctx.store.get(f"q/{ref}") or []
+    for m in waiting:
+        if m.message_key == message_key:
+            party = Party(m.domain, m.gemeente, m.aanbieder, None)
+            return ctx.alerts.raise_("unlinked", message_key, party, due, ctx.today,
+                                     ctx.alerts_from)
+    return []
+
+
+def on_undecided_due(ctx: Context, chain: Chain, unit: str, due: date) -> list[Event]:
+    r = chain.requests.get(unit)
+    if r is None or r.final_answer() is not None:
+        return []
+    return ctx.alerts.raise_("request_undecided", unit, chain.party(unit), due, ctx.today,
+                             ctx.alerts_from)

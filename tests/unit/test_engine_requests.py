@@ -1,0 +1,126 @@
+"""Requests and answers (OP274, OP346): 315/317 answered by 301/319, 2.x by 316 codes."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from streams.core.events import Event, StepMeasured, UnitLinked
+from streams.core.model import Message
+from streams.testing.lines import Aangevraagd, Toegewezen, Wijziging
+from streams.testing.messages import Heen
+from tests.conftest import BSN, head
+from tests.unit.scenario import alerts, at, replay
+
+MON = date(2024, 3, 4)  # due(Monday, 5) = Monday 11 March
+REQ = Aangevraagd("REF-1", "45", "45A48", date(2024, 4, 1))
+VOT = "jw:446:12345678:V:2024-03-04"
+
+
+def vot(decoder: Any, day: date = MON, release: str = "3.2", layout: str = "xsd",
+        lines: list[Any] | None = None) -> Message:
+    h = Heen(head("jw", "315", release, layout, "V", day), [(BSN, lines or [REQ])])  # type: ignore[arg-type]
+    return at(decoder, h.xml(), day)
+
+
+def toewijzing(decoder: Any, day: date, ref: str | None = "REF-1", release: str = "3.2",
+               ingang: date = date(2024, 4, 1)) -> Message:
+    t = Toegewezen("1001", "45", "45A48", day, ingang, None, referentie=ref,
+                   beschikking="B1" if release.startswith("2.") else None)
+    h = Heen(head("jw", "301", release, ident="T", day=day), [(BSN, [t])])
+    if release.startswith("2."):
+        h.beschikking = "B1"
+    return at(decoder, h.xml(), day)
+
+
+def antwoord(decoder: Any, day: date, answer: str, ident: str, ref: str = "REF-1") -> Message:
+    h = Heen(head("jw", "319", ident=ident, day=day), antwoord=(ref, answer, None))
+    return at(decoder, h.xml(), day)
+
+
+def found(events: list[Event]) -> dict[str, str]:
+    return {e.unit: e.target for e in events if isinstance(e, UnitLinked)
+            and e.kind != "retour"}
+
+
+def rules(events: list[Event]) -> list[tuple[str, str, date | None, int | None]]:
+    return [(a[0], a[1], a[3], a[5]) for a in alerts(events) if not a[0].startswith("retour")]
+
+
+def test_315_answered_in_time_by_a_301(decoder: Any) -> None:
+    events = replay([vot(decoder), toewijzing(decoder, date(2024, 3, 8))])
+    assert found(events)[f"{VOT}#0"] == "jw:0363:1001"
+    steps = {e.metric: e.value for e in events if isinstance(e, StepMeasured)}
+    assert steps["request_answer"] == 4
+    assert rules(events) == []
+
+
+def test_301_before_the_315_still_answers_it(decoder: Any) -> None:
+    events = replay([toewijzing(decoder, MON), vot(decoder, date(2024, 3, 5))])
+    assert found(events)["jw:446:12345678:V:2024-03-05#0"] == "jw:0363:1001"
+
+
+def test_unanswered_then_answered_late(decoder: Any) -> None:
+    events = replay([vot(decoder), toewijzing(decoder, date(2024, 3, 14), ref="OTHER"),
+                     toewijzing(decoder, date(2024, 3, 15))])
+    assert rules(events) == [
+        ("request_unanswered", "raised", date(2024, 3, 11), None),
+        ("request_unanswered", "resolved", date(2024, 3, 11), None),
+        ("request_answered_late", "raised", date(2024, 3, 11), 4)]
+
+
+def test_in_onderzoek_answers_in_time_but_undecided_after_8_weeks(decoder: Any) -> None:
+    events = replay([vot(decoder), antwoord(decoder, date(2024, 3, 6), "2", "A1"),
+                     toewijzing(decoder, date(2024, 5, 6), ref="OTHER")])
+    # due = Dagtekening + 56 days = 29 April
+    assert rules(events) == [("request_undecided", "raised", date(2024, 4, 29), None)]
+    assert found(events)["jw:488:0363:A1:2024-03-06"] == f"{VOT}#0"
+
+
+def test_final_answer_links_the_request_to_the_answering_301(decoder: Any) -> None:
+    events = replay([vot(decoder), antwoord(decoder, date(2024, 3, 6), "2", "A1"),
+                     toewijzing(decoder, date(2024, 3, 20))])
+    assert found(events)[f"{VOT}#0"] == "jw:0363:1001"
+    assert rules(events) == []
+
+
+def test_rejection_by_319_before_the_request_arrives(decoder: Any) -> None:
+    events = replay([antwoord(decoder, MON, "1", "A1"), vot(decoder, date(2024, 3, 5))])
+    assert found(events)[f"{VOT}#0".replace("03-04", "03-05")] == "jw:488:0363:A1:2024-03-04"
+
+
+def test_319_for_an_unknown_request_is_unlinked(decoder: Any) -> None:
+    events = replay([antwoord(decoder, MON, "1", "A1", ref="NOPE"),
+                     toewijzing(decoder, date(2024, 3, 14), ref=None)])
+    assert ("unlinked", "raised", date(2024, 3, 11), None) in rules(events)
+
+
+def test_317_links_to_its_first_answer_and_its_named_lines(decoder: Any) -> None:
+    lines = [Wijziging("OngewijzigdProduct", "1001"),
+             Wijziging("NieuwProduct", None, "45", "45A49", date(2024, 4, 1))]
+    h = Heen(head("jw", "317", ident="W", day=MON), [(BSN, lines)], verzoek=("REF-1", "01"))
+    events = replay([at(decoder, h.xml(), MON), antwoord(decoder, date(2024, 3, 6), "1", "A1")])
+    vow = "jw:486:12345678:W:2024-03-04"
+    links = found(events)
+    assert links[vow] == "jw:488:0363:A1:2024-03-06"
+    assert links[f"{vow}#0"] == "jw:0363:1001"
+    assert f"{vow}#1" not in links  # a NieuwProduct is not linked on its own
+
+
+def test_2x_request_answered_by_the_best_fitting_301(decoder: Any) -> None:
+    req = Aangevraagd(None, "45", "45A48", date(2020, 3, 2))
+    other = Aangevraagd(None, "45", "45A48", date(2020, 6, 1))
+    events = replay([vot(decoder, date(2020, 2, 3), "2.3", "example", [other, req]),
+                     toewijzing(decoder, date(2020, 2, 6), ref=None, release="2.3",
+                                ingang=date(2020, 3, 2))])
+    assert found(events)["jw:446:12345678:V:2020-02-03#1"] == "jw:0363:1001"
+    assert "jw:446:12345678:V:2020-02-03#0" not in found(events)
+
+
+def test_2x_request_rejected_by_a_316_code(decoder: Any) -> None:
+    h = Heen(head("jw", "315", "2.4", "xsd", "V", date(2020, 6, 1)),
+             [(BSN, [Aangevraagd(None, "45", "45A48", date(2020, 7, 1))])])
+    events = replay([at(decoder, h.xml(), date(2020, 6, 1)),
+                     at(decoder, h.retour("R", date(2020, 6, 2), line_codes={0: ("8857",)}),
+                        date(2020, 6, 2))])
+    assert found(events)["jw:446:12345678:V:2020-06-01#0"] == "jw:447:0363:R:2020-06-02"
