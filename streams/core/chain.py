@@ -96,11 +96,16 @@ class ZorgLine:
 
     def same_key(self, other: ZorgLine) -> bool:
         """The logical key (domain.md §4): ToewijzingNummer + Product + Begindatum, for a
-        stop also RedenBeeindiging + Einddatum."""
-        return (self.msg, self.nummer or self.beschikking_key, self.categorie, self.code,
-                self.begindatum, self.reden, self.einddatum) == (
-            other.msg, other.nummer or other.beschikking_key, other.categorie, other.code,
-            other.begindatum, other.reden, other.einddatum)
+        stop also RedenBeeindiging + Einddatum. The toewijzing is the linked one where both
+        are linked, so a 3.0 line withdraws a 2.x line that named it by Beschikking."""
+        if self.toewijzing and other.toewijzing:
+            mine, theirs = self.toewijzing, other.toewijzing
+        else:
+            mine = self.nummer or self.beschikking_key
+            theirs = other.nummer or other.beschikking_key
+        return (self.msg, mine, self.categorie, self.code, self.begindatum, self.reden,
+                self.einddatum) == (other.msg, theirs, other.categorie, other.code,
+                                    other.begindatum, other.reden, other.einddatum)
 
 
 @dataclass(slots=True)

@@ -78,7 +78,7 @@ def answer_301(ctx: Context, chain: Chain, m: Message) -> list[Event]:
             for r in list(chain.requests.values()):
                 if r.referentie == ln.referentie_aanbieder:
                     events += add_answer(ctx, chain, r, answer)
-        elif m.release.startswith("2."):
+        else:  # a 2.x request has no reference; its 301 may already be sent in 3.0
             best = _best_2x_request(chain, m, ln.categorie, ln.code, ln.ingangsdatum)
             if best is not None:
                 events += add_answer(ctx, chain, best, answer, rule="score")

@@ -34,11 +34,11 @@ def on_zorg(ctx: Context, chain: Chain, m: Message) -> list[Event]:
     for line in m.lines:
         z = zorg_line(m, line)
         chain.zorg[z.line_key] = z
-        if z.status == "3":
-            events += _withdraw(ctx, chain, z)
         ctx.due.add(ctx.calendar.due(z.received, ctx.terms.unlinked),
                     f"unlinked_zorg|{chain.key}|{z.line_key}")
-        events += try_link(ctx, chain, z)
+        events += try_link(ctx, chain, z)  # a status-3 line links but is not judged
+        if z.status == "3":
+            events += _withdraw(ctx, chain, z)
     return events
 
 

@@ -169,3 +169,16 @@ def test_start_for_an_unknown_toewijzing_is_unlinked(decoder: Any) -> None:
     events = replay([msg(decoder, "305", [other], date(2024, 3, 12), "B"),
                      msg(decoder, "301", [filler], date(2024, 3, 25), "F")])
     assert ("unlinked", "raised", date(2024, 3, 19), None) in rules(events)
+
+
+def test_a_3_0_status_3_line_withdraws_a_2_4_start_named_by_beschikking(decoder: Any) -> None:
+    t2 = Toegewezen("1001", "45", "45A48", date(2020, 12, 1), date(2020, 12, 7), None,
+                    beschikking="B9")
+    old = Start(None, "45", "45A48", date(2020, 12, 7), date(2020, 12, 23), beschikking="B9")
+    withdraw = Start("1001", "45", "45A48", date(2020, 12, 7), date(2020, 12, 23), "3")
+    right = Start("1001", "45", "45A48", date(2020, 12, 7), date(2020, 12, 21))
+    events = replay([msg(decoder, "301", [t2], date(2020, 12, 1), "A", "2.4"),
+                     msg(decoder, "305", [old], date(2020, 12, 24), "B", "2.4", "example"),
+                     msg(decoder, "305", [withdraw, right], date(2021, 1, 5), "C", "3.0")])
+    assert rules(events) == []  # the replacing line is a correction: not judged late
+    assert steps(events)[("assignment_care", TOEWIJZING)] == 14  # 7 → 21 December
