@@ -98,6 +98,8 @@ class ZorgLine:
         """The logical key (domain.md §4): ToewijzingNummer + Product + Begindatum, for a
         stop also RedenBeeindiging + Einddatum. The toewijzing is the linked one where both
         are linked, so a 3.0 line withdraws a 2.x line that named it by Beschikking."""
+        mine: str | None
+        theirs: str | None
         if self.toewijzing and other.toewijzing:
             mine, theirs = self.toewijzing, other.toewijzing
         else:
