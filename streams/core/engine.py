@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from streams.core import requests, retours, toewijzingen, zorg
+from streams.core import requests, retours, toewijzingen, trajectories, zorg
 from streams.core.alerts import Alerts
 from streams.core.chain import Chain, chain_key
 from streams.core.config import Terms
@@ -117,6 +117,7 @@ class Engine:
             events = requests.on_request(ctx, chain, m)
         else:
             events = zorg.on_zorg(ctx, chain, m)
+        events += trajectories.updated(chain)
         self.store.put(f"c/{key}", chain)
         return events
 

@@ -58,4 +58,18 @@ class StepMeasured:
     msg: str  # the message that completed the measurement
 
 
-Event = UnitLinked | Alert | StepMeasured
+@dataclass(frozen=True, slots=True)
+class TrajectoryUpdated:
+    """A trajectory's current membership (the compacted trajectory topic, keyed by id)."""
+
+    trajectory_id: str
+    domain: str
+    gemeente: str
+    aanbieder: str
+    client: str | None
+    toewijzingen: tuple[str, ...]
+    requests: tuple[str, ...]
+    merged: tuple[str, ...]
+
+
+Event = UnitLinked | Alert | StepMeasured | TrajectoryUpdated

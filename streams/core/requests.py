@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from streams.core import trajectories
 from streams.core.alerts import Party
 from streams.core.chain import Answer, Chain, Request
 from streams.core.context import Context
@@ -114,7 +115,7 @@ def on_319(ctx: Context, m: Message) -> list[Event]:
         ctx.due.add(ctx.calendar.due(m.received, ctx.terms.unlinked),
                     f"unlinked_319|{key}|{m.message_key}")
         return []
-    events = on_319_in_chain(ctx, chain, m)
+    events = on_319_in_chain(ctx, chain, m) + trajectories.updated(chain)
     ctx.store.put(f"c/{chain.key}", chain)
     return events
 

@@ -1,0 +1,146 @@
+"""Trajectories (product.md §3): the toewijzingen of one client at one aanbieder from one
+gemeente in one domain and one product category whose periods overlap or adjoin (the next
+Ingangsdatum at most one day after the previous Einddatum), with the requests they answer.
+
+Recomputed per chain after every change; ids stay stable: a merge keeps the oldest id and
+records the merged ones, a split leaves the id with the part holding the earliest toewijzing.
+A deleted toewijzing neither bridges nor extends: it joins the trajectory whose span (±1 day)
+holds its Ingangsdatum, else it is one of its own. A request never assigned is its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from streams.core.chain import Chain, Trajectory
+from streams.core.events import Event, TrajectoryUpdated
+
+_DAY = timedelta(days=1)
+_OPEN = date.max - _DAY  # an open-ended Einddatum
+
+
+@dataclass(slots=True)
+class _Group:
+    categorie: str | None
+    begin: date
+    end: date
+    members: list[str]  # "t:{toewijzing_key}" and "r:{request unit}"
+
+
+def _care_groups(chain: Chain) -> tuple[list[_Group], list[tuple[str | None, date, str]]]:
+    """Sweep the care toewijzingen per category; return groups and the deleted ones."""
+    care: list[tuple[str | None, date, date, str]] = []
+    deleted: list[tuple[str | None, date, date, str]] = []
+    for t in chain.toewijzingen.values():
+        v = t.current() or max(t.versions, key=lambda v: (v.stamp, v.line_key))
+        item = (v.categorie, v.ingangsdatum, v.einddatum or _OPEN, t.key)
+        (care if t.is_care() else deleted).append(item)
+    groups: list[_Group] = []
+    last: dict[str | None, _Group] = {}
+    for cat, begin, end, key in sorted(care, key=lambda i: (i[0] or "", i[1], i[3])):
+        g = last.get(cat)
+        if g is not None and begin <= g.end + _DAY:
+            g.end = max(g.end, end)
+            g.members.append(f"t:{key}")
+        else:
+            last[cat] = _Group(cat, begin, end, [f"t:{key}"])
+            groups.append(last[cat])
+    return groups, [(cat, begin, key) for cat, begin, _, key in deleted]
+
+
+def _place(chain: Chain) -> list[_Group]:
+    groups, deleted = _care_groups(chain)
+    for cat, begin, key in sorted(deleted, key=lambda d: (d[1], d[2])):
+        home = next((g for g in groups if g.categorie == cat
+                     and g.begin - _DAY <= begin <= g.end + _DAY), None)
+        if home is None:
+            groups.append(_Group(cat, begin, begin, [f"t:{key}"]))
+        else:
+            home.members.append(f"t:{key}")
+    by_toewijzing = {m: g for g in groups for m in g.members}
+    for r in sorted(chain.requests.values(), key=lambda r: (r.received, r.unit)):
+        answer = r.link_target()
+        names = r.names if r.msg == "317" else (
+            [answer.target] if answer and answer.msg == "301" else [])
+        home = next((by_toewijzing[f"t:{k}"] for k in names if f"t:{k}" in by_toewijzing), None)
+        if home is None:  # never assigned: a trajectory of its own
+            groups.append(_Group(r.categorie, r.received, r.received, [f"r:{r.unit}"]))
+        else:
+            home.members.append(f"r:{r.unit}")
+    return groups
+
+
+def updated(chain: Chain) -> list[Event]:
+    """Recompute, and tell which trajectories are new or changed."""
+    return [TrajectoryUpdated(t.id, chain.domain, chain.gemeente, chain.aanbieder,
+                              chain.client, tuple(t.toewijzingen), tuple(t.requests),
+                              tuple(t.merged)) for t in update(chain)]
+
+
+def update(chain: Chain) -> list[Trajectory]:
+    """Recompute the chain's trajectories; returns those that are new or changed."""
+    old = {t.id: t for t in chain.trajectories}
+    prev = {m: t.id for t in chain.trajectories for m in _members(t)}
+    groups = sorted(_place(chain), key=lambda g: (g.begin, g.members))
+    owner = _owners(groups, prev)
+    result: list[Trajectory] = []
+    for i, g in enumerate(groups):
+        mine = sorted((old[tid] for tid, j in owner.items() if j == i), key=lambda t: t.seq)
+        if mine:
+            keep, gone = mine[0], mine[1:]
+            merged = sorted({*keep.merged, *(t.id for t in gone),
+                             *(m for t in gone for m in t.merged)})
+            traj = Trajectory(keep.id, keep.seq, [], [], merged)
+        else:
+            traj = Trajectory(_new_id(chain), chain.next_seq)
+            chain.next_seq += 1
+        traj.toewijzingen = sorted(m[2:] for m in g.members if m.startswith("t:"))
+        traj.requests = sorted(m[2:] for m in g.members if m.startswith("r:"))
+        result.append(traj)
+    chain.trajectories = result
+    _index(chain)
+    return [t for t in result if old.get(t.id) != t]
+
+
+def _owners(groups: list[_Group], prev: dict[str, str]) -> dict[str, int]:
+    """Each old id goes to one group: the one holding its earliest toewijzing (split rule)."""
+    owner: dict[str, tuple[tuple[date, str], int]] = {}
+    for i, g in enumerate(groups):
+        for m in g.members:
+            tid = prev.get(m)
+            if tid is None:
+                continue
+            rank = (g.begin if m.startswith("t:") else date.max, m)
+            if tid not in owner or rank < owner[tid][0]:
+                owner[tid] = (rank, i)
+    return {tid: i for tid, (_, i) in owner.items()}
+
+
+def _members(t: Trajectory) -> list[str]:
+    return [f"t:{k}" for k in t.toewijzingen] + [f"r:{u}" for u in t.requests]
+
+
+def _new_id(chain: Chain) -> str:
+    digest = hashlib.sha256(chain.key.encode()).hexdigest()[:16]
+    return f"tr-{digest}-{chain.next_seq}"
+
+
+def _index(chain: Chain) -> None:
+    """unit → trajectory id, for every unit of the chain (alerts and links carry it)."""
+    of: dict[str, str] = {}
+    for t in chain.trajectories:
+        for key in t.toewijzingen:
+            of[key] = t.id
+            for v in chain.toewijzingen[key].versions:
+                of[v.line_key] = t.id
+        for unit in t.requests:
+            of[unit] = t.id
+    for z in chain.zorg.values():
+        if z.toewijzing in of:
+            of[z.line_key] = of[z.toewijzing]
+    for unit, link in chain.links.items():
+        if unit not in of and link.target in of:
+            of[unit] = of[link.target]
+    chain.trajectory_of = of

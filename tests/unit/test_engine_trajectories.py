@@ -1,0 +1,94 @@
+"""Trajectories: overlapping or adjoining toewijzingen per category, stable ids."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from streams.core.chain import Chain, Trajectory
+from streams.core.config import Terms
+from streams.core.engine import Engine
+from streams.core.store import MemoryDueIndex, MemoryStore
+from streams.testing.lines import Aangevraagd, Toegewezen
+from streams.testing.messages import Heen
+from tests.conftest import BSN, head
+from tests.unit.scenario import at
+
+D = date(2024, 1, 2)
+
+
+def t(nr: str, begin: date, end: date | None, cat: str = "45", stamp: date = D,
+      reden: str | None = None, ref: str | None = None) -> Toegewezen:
+    return Toegewezen(nr, cat, f"{cat}A01", stamp, begin, end, reden_wijziging=reden,
+                      referentie=ref)
+
+
+def run(decoder: Any, *messages: tuple[str, list[Any], date]) -> list[list[Trajectory]]:
+    """Apply the messages; after each, the chain's trajectories (sorted by id)."""
+    engine = Engine(MemoryStore(), MemoryDueIndex(), terms=Terms(alerts_from_days=0))
+    states = []
+    for i, (kind, lines, day) in enumerate(messages):
+        h = Heen(head("jw", kind, ident=f"M{i}", day=day), [(BSN, lines)])
+        engine.apply(at(decoder, h.xml(), day))
+        (chain,) = [c for _, c in engine.store.scan("c/")]
+        assert isinstance(chain, Chain)
+        states.append(sorted(chain.trajectories, key=lambda x: x.seq))
+    return states
+
+
+def shape(ts: list[Trajectory]) -> list[list[str]]:
+    return [[k.rsplit(":", 1)[1] for k in x.toewijzingen] + x.requests for x in ts]
+
+
+def test_adjoining_toewijzingen_are_one_trajectory_a_gap_makes_two(decoder: Any) -> None:
+    (final,) = run(decoder, ("301", [t("1", date(2024, 1, 1), date(2024, 3, 31)),
+                                     t("2", date(2024, 4, 1), date(2024, 6, 30)),
+                                     t("3", date(2024, 7, 2), None)], D))[-1:]
+    assert shape(final) == [["1", "2"], ["3"]]
+
+
+def test_other_category_is_another_trajectory(decoder: Any) -> None:
+    (final,) = run(decoder, ("301", [t("1", date(2024, 1, 1), None),
+                                     t("2", date(2024, 1, 1), None, cat="54")], D))[-1:]
+    assert sorted(shape(final)) == [["1"], ["2"]]
+
+
+def test_a_bridge_merges_keeping_the_oldest_id(decoder: Any) -> None:
+    first, second = run(
+        decoder,
+        ("301", [t("1", date(2024, 1, 1), date(2024, 2, 29)),
+                 t("3", date(2024, 4, 1), date(2024, 5, 31))], D),
+        ("301", [t("2", date(2024, 3, 1), date(2024, 3, 31))], date(2024, 1, 9)))
+    assert shape(first) == [["1"], ["3"]]
+    (merged,) = second
+    assert shape(second) == [["1", "2", "3"]]
+    assert (merged.id, merged.merged) == (first[0].id, [first[1].id])
+
+
+def test_a_deleted_toewijzing_does_not_bridge(decoder: Any) -> None:
+    (final,) = run(decoder, ("301", [
+        t("1", date(2024, 1, 1), date(2024, 2, 29)),
+        t("3", date(2024, 4, 1), date(2024, 5, 31)),
+        t("2", date(2024, 3, 1), date(2024, 3, 1), reden="13")], D))[-1:]
+    assert shape(final) == [["1", "2"], ["3"]]  # it joins the span that holds its start
+
+
+def test_a_split_leaves_the_id_with_the_earliest_toewijzing(decoder: Any) -> None:
+    first, second = run(
+        decoder,
+        ("301", [t("1", date(2024, 1, 1), date(2024, 6, 30)),
+                 t("2", date(2024, 7, 1), date(2024, 12, 31))], D),
+        ("301", [t("1", date(2024, 1, 1), date(2024, 3, 31), stamp=date(2024, 1, 9),
+                   reden="05")], date(2024, 1, 9)))
+    assert shape(first) == [["1", "2"]]
+    assert shape(second) == [["1"], ["2"]]
+    assert second[0].id == first[0].id != second[1].id
+
+
+def test_requests_join_their_toewijzing_or_stand_alone(decoder: Any) -> None:
+    req = Aangevraagd("REF-1", "45", "45A01", date(2024, 2, 1))
+    lonely = Aangevraagd("REF-2", "54", "54A01", date(2024, 2, 1))
+    (final,) = run(decoder, ("315", [req, lonely], D),
+                   ("301", [t("1", date(2024, 2, 1), None, ref="REF-1")], date(2024, 1, 5)))[-1:]
+    vot = f"jw:446:12345678:M0:{D.isoformat()}"
+    assert shape(final) == [["1", f"{vot}#0"], [f"{vot}#1"]]  # by issue order: #0 came first
