@@ -191,11 +191,21 @@ def _judge_first(ctx: Context, chain: Chain, r: Request, first: Answer) -> list[
 
 
 def on_unanswered_due(ctx: Context, chain: Chain, unit: str, due: date) -> list[Event]:
+    """OP274/OP346: any answer (a 319 "in onderzoek" too) by due(received, 5)."""
+    return _unless_answered(ctx, chain, unit, due, "request_unanswered", final=False)
+
+
+def on_undecided_due(ctx: Context, chain: Chain, unit: str, due: date) -> list[Event]:
+    """OP274/OP346: a final answer within 8 weeks of the request's Dagtekening."""
+    return _unless_answered(ctx, chain, unit, due, "request_undecided", final=True)
+
+
+def _unless_answered(ctx: Context, chain: Chain, unit: str, due: date, rule: str, *,
+                     final: bool) -> list[Event]:
     r = chain.requests.get(unit)
-    if r is None or r.first_answer() is not None:
+    if r is None or (r.final_answer() if final else r.first_answer()) is not None:
         return []
-    return ctx.alerts.raise_("request_unanswered", unit, chain.party(unit), due, ctx.today,
-                             ctx.alerts_from)
+    return ctx.alerts.raise_(rule, unit, chain.party(unit), due, ctx.today, ctx.alerts_from)
 
 
 def on_unlinked_319_due(ctx: Context, ref: str, message_key: str, due: date) -> list[Event]:
@@ -208,10 +218,3 @@ def on_unlinked_319_due(ctx: Context, ref: str, message_key: str, due: date) -> 
                                      ctx.alerts_from)
     return []
 
-
-def on_undecided_due(ctx: Context, chain: Chain, unit: str, due: date) -> list[Event]:
-    r = chain.requests.get(unit)
-    if r is None or r.final_answer() is not None:
-        return []
-    return ctx.alerts.raise_("request_undecided", unit, chain.party(unit), due, ctx.today,
-                             ctx.alerts_from)
