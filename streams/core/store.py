@@ -20,8 +20,9 @@ class Store(Protocol):
 
     def delete(self, key: str) -> None: ...
 
-    def scan(self, prefix: str) -> Iterator[tuple[str, Any]]:
-        """Every (key, value) whose key starts with `prefix`, in key order."""
+    def scan(self, prefix: str, start: str = "") -> Iterator[tuple[str, Any]]:
+        """Every (key, value) whose key starts with `prefix` (and is ≥ `start`), in key
+        order."""
         ...
 
 
@@ -48,8 +49,8 @@ class MemoryStore:
     def delete(self, key: str) -> None:
         self._data.pop(key, None)
 
-    def scan(self, prefix: str) -> Iterator[tuple[str, Any]]:
-        for key in sorted(k for k in self._data if k.startswith(prefix)):
+    def scan(self, prefix: str, start: str = "") -> Iterator[tuple[str, Any]]:
+        for key in sorted(k for k in self._data if k.startswith(prefix) and k >= start):
             yield key, self._data[key]
 
 

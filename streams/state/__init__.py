@@ -1,0 +1,1 @@
+"""State stores behind the core's ports (rocksdict lives only here)."""

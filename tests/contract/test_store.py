@@ -1,0 +1,127 @@
+"""One contract for the state ports, run against the memory and the rocksdict stores.
+
+The engine only sees Store and DueIndex; whatever backs them must behave the same. The
+rocksdict store adds commit(): changes are durable only once committed, atomically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from streams.core.engine import Engine
+from streams.core.store import DueIndex, MemoryDueIndex, MemoryStore, Store
+from streams.state.rocks import RocksDueIndex, RocksStore
+from tests.unit.test_engine_known_answers import SAMPLE, messages
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    n: int
+    tags: tuple[str, ...] = ()
+
+
+@pytest.fixture(params=["memory", "rocksdict", "rocksdict-committed"])
+def ports(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Store, DueIndex]]:
+    """Memory; rocksdict with changes pending; rocksdict committing after every write."""
+    if request.param == "memory":
+        store = MemoryStore()
+        yield store, MemoryDueIndex()
+        return
+    rocks = RocksStore(tmp_path / "db", cache_entries=2)
+    if request.param == "rocksdict-committed":
+        put, delete = rocks.put, rocks.delete
+        rocks.put = lambda k, v: (put(k, v), rocks.commit())  # type: ignore[method-assign]
+        rocks.delete = lambda k: (delete(k), rocks.commit())  # type: ignore[method-assign]
+    yield rocks, RocksDueIndex(rocks)
+    rocks.close()
+
+
+def test_get_put_delete(ports: tuple[Store, DueIndex]) -> None:
+    store, _ = ports
+    assert store.get("c/a") is None
+    store.put("c/a", Value(1, ("x",)))
+    store.put("c/a", Value(2))
+    assert store.get("c/a") == Value(2)
+    store.delete("c/a")
+    store.delete("c/never")
+    assert store.get("c/a") is None
+
+
+def test_scan_gives_the_prefix_in_key_order(ports: tuple[Store, DueIndex]) -> None:
+    store, _ = ports
+    for key in ["t/b", "c/z", "t/a", "t/c", "tt/x", "t/"]:
+        store.put(key, Value(len(key)))
+    store.delete("t/c")
+    assert [k for k, _ in store.scan("t/")] == ["t/", "t/a", "t/b"]
+    assert [k for k, _ in store.scan("t/", start="t/a")] == ["t/a", "t/b"]
+    assert dict(store.scan("c/")) == {"c/z": Value(3)}
+
+
+def test_due_index_pops_in_due_order_once(ports: tuple[Store, DueIndex]) -> None:
+    _, due = ports
+    due.add(date(2024, 3, 5), "retour_missing|b")
+    due.add(date(2024, 3, 4), "start_missing|a")
+    due.add(date(2024, 3, 4), "start_missing|a")  # idempotent
+    due.add(date(2024, 3, 9), "stop_missing|c")
+    assert due.pop_before(date(2024, 3, 5)) == [(date(2024, 3, 4), "start_missing|a")]
+    assert due.pop_before(date(2024, 3, 5)) == []
+    assert due.pop_before(date(2024, 3, 10)) == [(date(2024, 3, 5), "retour_missing|b"),
+                                                 (date(2024, 3, 9), "stop_missing|c")]
+
+
+def test_due_index_returns_an_entry_added_after_its_day_passed(
+        ports: tuple[Store, DueIndex]) -> None:
+    _, due = ports
+    assert due.pop_before(date(2024, 3, 20)) == []
+    due.add(date(2024, 3, 1), "unlinked_zorg|late")  # already overdue when added
+    due.add(date(2024, 3, 25), "retour_missing|x")
+    assert due.pop_before(date(2024, 3, 21)) == [(date(2024, 3, 1), "unlinked_zorg|late")]
+    assert due.pop_before(date(2024, 3, 26)) == [(date(2024, 3, 25), "retour_missing|x")]
+
+
+def test_commit_is_atomic_and_survives_a_reopen(tmp_path: Path) -> None:
+    store = RocksStore(tmp_path / "db")
+    store.put("c/a", Value(1))
+    store.commit({"meta/position": 7})
+    store.put("c/a", Value(2))
+    store.put("c/b", Value(3))  # never committed: lost as in a SIGKILL
+    store.close()
+    again = RocksStore(tmp_path / "db")
+    assert again.get("c/a") == Value(1)
+    assert again.get("c/b") is None
+    assert again.get("meta/position") == 7
+    again.close()
+
+
+def test_a_deletion_reaches_the_database_on_commit(tmp_path: Path) -> None:
+    store = RocksStore(tmp_path / "db", cache_entries=1)
+    store.put("h/x", Value(1))
+    store.commit()
+    store.delete("h/x")
+    assert list(store.scan("h/")) == []
+    store.commit()
+    store.close()
+    assert RocksStore(tmp_path / "db").get("h/x") is None
+
+
+def test_the_engine_gives_the_same_events_on_both_stores(tmp_path: Path) -> None:
+    """The engine's own use of the ports, with commits between messages."""
+    rocks = RocksStore(tmp_path / "db", cache_entries=50)
+    engines = [Engine(MemoryStore(), MemoryDueIndex()), Engine(rocks, RocksDueIndex(rocks))]
+    runs: list[list[object]] = [[], []]
+    for i, m in enumerate(messages(SAMPLE)):
+        if i == 600:
+            break
+        for engine, events in zip(engines, runs, strict=True):
+            events.extend(engine.apply(m))
+            events.extend(engine.tick(engine.watermark() or m.received))
+        if i % 7 == 0:
+            rocks.commit()
+    assert runs[0] == runs[1]
+    assert len(runs[0]) > 600
+    rocks.close()
