@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 import orjson
 
 from streams.archive import iter_items
+from streams.core.config import Terms
 from streams.core.decode import Envelope, failure
 from streams.core.model import Failure, Message, Parsed
+from streams.replay.run import Replay, ReplayOptions, StateMismatch
 from streams.settings import Settings, SettingsError, resolve_key
 from streams.xmlio import XmlDecoder
 
+_TERMS = Terms()
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "sample.zip"
 
 _common = [
@@ -86,20 +91,32 @@ def _records(parsed: Parsed) -> list[Message] | list[Failure]:
 
 @main.command()
 @click.argument("archive", required=False, type=click.Path(exists=True, path_type=Path))
-def demo(archive: Path | None) -> None:
-    """Parse the bundled sample archive and print what it holds, per message type."""
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("out/sample"), show_default=True)
+def demo(archive: Path | None, out: Path) -> None:
+    """Replay the bundled sample archive (development key) and say where the results are."""
     s = Settings(hmac_key=resolve_key(None, dev=True), dev=True)
-    counts: Counter[tuple[str, str]] = Counter()
-    failures: Counter[str] = Counter()
-    for parsed in parse_paths((archive or SAMPLE,), s):
-        if isinstance(parsed, Failure):
-            failures[parsed.reason] += 1
-            continue
-        for m in parsed:
-            counts[(f"{m.domain} {m.msg}", m.release)] += 1
-    click.echo(_table(counts))
-    click.echo(f"messages: {sum(counts.values())}; rejected: {sum(failures.values())}"
-               + "".join(f"\n  {reason}: {n}" for reason, n in sorted(failures.items())))
+    sample = Path(os.path.relpath(SAMPLE))  # as a user would type it: outputs name it
+    opts = ReplayOptions((archive or sample,), out, _state_dir(out, None), fresh=True,
+                         workers=0, progress=sys.stderr.isatty())
+    summary = Replay(s, opts).run()
+    by_type = summary["messages"]["by_type"].items()
+    click.echo(_table(Counter({(k[:-4], k[-3:]): n for k, n in by_type})))
+    _tell(summary, out)
+
+
+def _tell(summary: dict[str, Any], out: Path) -> None:
+    rejects = summary["rejects"]
+    run = summary["run"]
+    click.echo(
+        f"messages: {summary['messages']['total']:,}; rejected inputs: {rejects['total']:,}; "
+        f"links: {summary['links']['total']:,}; trajectories: "
+        f"{summary['trajectories']['total']:,}; alerts raised: "
+        f"{sum(a['raised'] for a in summary['alerts'].values()):,}\n"
+        f"{run['inputs']:,} inputs in {run['seconds']:.1f} s; watermark "
+        f"{summary['watermark']}\n"
+        f"results in {out}/: report.html (open it in a browser), links.jsonl, "
+        f"trajectories.jsonl, alerts.jsonl, process_times.jsonl, rejects.jsonl, summary.json")
 
 
 def _table(counts: Counter[tuple[str, str]]) -> str:
@@ -111,6 +128,57 @@ def _table(counts: Counter[tuple[str, str]]) -> str:
         cells = [counts.get((row, r), 0) for r in releases]
         lines.append(f"{row:<9}" + "".join(f"{c or '-':>7}" for c in cells) + f"{sum(cells):>8}")
     return "\n".join(lines)
+
+
+def _state_dir(out: Path, state: Path | None) -> Path:
+    return state or out.with_name(f"{out.name}.state")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True,
+                type=click.Path(exists=True, path_type=Path))
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              envvar="KETENLINK_OUT", show_envvar=True, help="Directory for the output files.")
+@click.option("--state", type=click.Path(file_okay=False, path_type=Path),
+              envvar="KETENLINK_STATE", show_envvar=True,
+              help="RocksDB state directory (default: OUT.state beside OUT); a killed run "
+                   "resumes from it.")
+@click.option("--manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A manifest.jsonl giving arrival order and receipt timestamps.")
+@click.option("--fresh", is_flag=True, help="Discard the state directory and start over.")
+@click.option("--workers", type=int, default=min(2, os.cpu_count() or 1) - 1,
+              show_default="cores - 1, at most 1", envvar="KETENLINK_WORKERS",
+              show_envvar=True, help="Parser processes beside the engine (0: parse inline).")
+@click.option("--checkpoint-every", default=5000, show_default=True,
+              envvar="KETENLINK_CHECKPOINT_EVERY", show_envvar=True,
+              help="Commit state and position every this many inputs.")
+@click.option("--allowed-lateness", default=_TERMS.allowed_lateness_days, show_default=True,
+              envvar="KETENLINK_ALLOWED_LATENESS", show_envvar=True,
+              help="Days the watermark trails the newest received date.")
+@click.option("--alerts-from-days", default=_TERMS.alerts_from_days, show_default=True,
+              envvar="KETENLINK_ALERTS_FROM_DAYS", show_envvar=True,
+              help="No alerts due earlier than this many days after the first message.")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar (default: when stderr is a terminal).")
+@click.option("--kill-after", type=int, hidden=True)  # tests: SIGKILL at this input
+@common
+def replay(paths: tuple[Path, ...], out: Path, state: Path | None, manifest: Path | None,
+           fresh: bool, workers: int, checkpoint_every: int, allowed_lateness: int,
+           alerts_from_days: int, progress: bool | None, kill_after: int | None,
+           hmac_key_file: Path | None, dev: bool, zone: str) -> None:
+    """Replay archives (directories, .zip, .tar.gz of XML; JSON Lines of parsed records)
+    through the engine and write the output files to OUT."""
+    terms = Terms(allowed_lateness_days=allowed_lateness, alerts_from_days=alerts_from_days)
+    opts = ReplayOptions(paths, out, _state_dir(out, state), manifest, terms,
+                         max(1, checkpoint_every), max(0, workers),
+                         sys.stderr.isatty() if progress is None else progress, fresh,
+                         kill_after)
+    try:
+        summary = Replay(settings(hmac_key_file, dev, zone), opts).run()
+    except StateMismatch as err:
+        raise click.UsageError(str(err)) from None
+    _tell(summary, out)
+
 
 @main.command()
 @click.argument("out", type=click.Path(path_type=Path))

@@ -26,6 +26,7 @@ FailureReason = Literal[
     "invalid_value",  # a field that does not parse (date, number, code list)
     "invalid_bsn",  # a BSN that fails the elfproef
     "unreadable",  # the transport could not deliver the bytes (broken archive member)
+    "invalid_record",  # a JSON record (replay input, input topic) of the wrong shape
 ]
 
 

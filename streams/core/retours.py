@@ -13,8 +13,9 @@ from datetime import date
 
 from streams.core.alerts import Party
 from streams.core.context import Context
-from streams.core.events import Event, StepMeasured, UnitLinked
+from streams.core.events import Event, UnitLinked
 from streams.core.model import Message
+from streams.core.steps import measure
 
 ACCEPTED = frozenset({"0200", "0233"})  # no remark / not assessed
 WHOLE_MESSAGE_REJECTED = "0001"  # the heenbericht counts as not sent
@@ -91,8 +92,8 @@ def _link(ctx: Context, heen: Heen, retour: Retour) -> list[Event]:
     link = UnitLinked(retour.key, "retour", heen.key, None, "header")
     ctx.store.put(f"l/{retour.key}", link)
     p = heen.party
-    events: list[Event] = [link, StepMeasured(
-        "retour_time", heen.key, ctx.calendar.between(heen.received, retour.received),
+    events: list[Event] = [link, *measure(
+        ctx, "retour_time", heen.key, ctx.calendar.between(heen.received, retour.received),
         "werkdagen", p.domain, p.gemeente, p.aanbieder, retour.key)]
     events += ctx.alerts.resolve("retour_missing", heen.key, ctx.today)
     if retour.received > heen.due:  # OP090

@@ -1,0 +1,118 @@
+"""Output records (product.md §6) from the engine's events and final state.
+
+Plain dicts of JSON values (dates as ISO strings), one shape per file/topic; the schemas in
+`schemas/` describe them. `trajectory_id` in every output is the id after merges: the
+shells look it up in the final state with `trajectory_for`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from streams.core.chain import Chain, Trajectory, ZorgLine
+from streams.core.events import Alert, StepMeasured, UnitLinked
+from streams.core.zorg import TEMPORARY
+
+Record = dict[str, Any]
+
+
+def _iso(d: date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def trajectory_for(chain: Chain, subject: str) -> str | None:
+    """The trajectory of a unit, a toewijzing or a message (product.md §3: a message joins
+    the trajectory of its first line; a 319 or retour that of what it links to)."""
+    tid = chain.trajectory_of.get(subject)
+    if tid is not None:
+        return tid
+    prefix = f"{subject}#"
+    lines = [(int(k[len(prefix):]), t) for k, t in chain.trajectory_of.items()
+             if k.startswith(prefix)]
+    return min(lines)[1] if lines else None
+
+
+def link_record(link: UnitLinked, trajectory_id: str | None) -> Record:
+    record: Record = {"unit": link.unit, "kind": link.kind, "target": link.target,
+                      "trajectory_id": trajectory_id, "rule": link.rule}
+    if link.start is not None:
+        record["start"] = link.start
+    return record
+
+
+def alert_record(a: Alert, trajectory_id: str | None) -> Record:
+    return {"alert_id": a.alert_id, "rule": a.rule, "subject": a.subject, "status": a.status,
+            "domain": a.domain, "gemeente": a.gemeente, "aanbieder": a.aanbieder,
+            "client": a.client, "trajectory_id": trajectory_id, "due": _iso(a.due),
+            "raised": a.raised.isoformat(), "late_werkdagen": a.late_werkdagen,
+            "codes": list(a.codes)}
+
+
+def step_record(s: StepMeasured) -> Record:
+    return {"metric": s.metric, "subject": s.subject, "value": s.value, "unit": s.unit,
+            "domain": s.domain, "gemeente": s.gemeente, "aanbieder": s.aanbieder,
+            "msg": s.msg}
+
+
+def trajectory_record(chain: Chain, t: Trajectory) -> Record:
+    """A trajectory's final state: members, dates and status (docs/decisions.md)."""
+    care = [v for k in t.toewijzingen if chain.toewijzingen[k].is_care()
+            for v in [chain.toewijzingen[k].current()] if v is not None]
+    starts, stops = _zorg(chain, t)
+    requests = [chain.requests[u] for u in t.requests if u in chain.requests]
+    stopped = _stopped(starts, stops)
+    categorie = next((v.categorie for v in care), None) or _categorie(chain, t)
+    return {
+        "trajectory_id": t.id, "domain": chain.domain, "gemeente": chain.gemeente,
+        "aanbieder": chain.aanbieder, "client": chain.client, "categorie": categorie,
+        "toewijzingen": list(t.toewijzingen), "requests": list(t.requests),
+        "requested": _iso(min((r.received for r in requests), default=None)),
+        "assigned": _iso(min((v.stamp[0] for v in care), default=None)),
+        "ingangsdatum": _iso(min((v.ingangsdatum for v in care), default=None)),
+        "einddatum": None if any(v.einddatum is None for v in care) else _iso(
+            max((v.einddatum for v in care if v.einddatum), default=None)),
+        "started": _iso(min((z.begindatum for z in starts), default=None)),
+        "stopped": _iso(stopped.einddatum if stopped else None),
+        "reden_beeindiging": stopped.reden if stopped else None,
+        "status": _status(chain, t, bool(care), bool(starts), stopped is not None),
+        "merged": list(t.merged),
+    }
+
+
+def _zorg(chain: Chain, t: Trajectory) -> tuple[list[ZorgLine], list[ZorgLine]]:
+    """The counting starts and stops linked to the trajectory's toewijzingen."""
+    mine = set(t.toewijzingen)
+    lines = [z for z in chain.zorg.values() if z.toewijzing in mine and z.counts()]
+    return [z for z in lines if z.msg == "305"], [z for z in lines if z.msg == "307"]
+
+
+def _stopped(starts: list[ZorgLine], stops: list[ZorgLine]) -> ZorgLine | None:
+    """The last definitive stop, once every start has one (a temporary stop, reden 20,
+    does not end the care)."""
+    definitive = [z for z in stops if z.reden != TEMPORARY]
+    if not starts or not definitive:
+        return None
+    stopped = {z.start for z in definitive}
+    if any(s.line_key not in stopped for s in starts):
+        return None
+    return max(definitive, key=lambda z: (z.einddatum or date.min, z.line_key))
+
+
+def _categorie(chain: Chain, t: Trajectory) -> str | None:
+    for key in t.toewijzingen:
+        v = chain.toewijzingen[key].versions[0]
+        if v.categorie:
+            return v.categorie
+    return next((chain.requests[u].categorie for u in t.requests if u in chain.requests), None)
+
+
+def _status(chain: Chain, t: Trajectory, care: bool, started: bool, stopped: bool) -> str:
+    """requested → rejected | assigned → in_care → ended; deleted when every toewijzing
+    was deleted (or never counted as sent)."""
+    if care:
+        return "ended" if stopped else "in_care" if started else "assigned"
+    if t.toewijzingen:
+        return "deleted"
+    answers = [chain.requests[u].final_answer() for u in t.requests if u in chain.requests]
+    return "rejected" if any(a is not None and a.msg != "301" for a in answers) else "requested"

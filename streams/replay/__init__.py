@@ -1,0 +1,1 @@
+"""`ketenlink replay`: the engine over archives, with RocksDB state and output files."""

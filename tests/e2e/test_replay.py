@@ -1,0 +1,166 @@
+"""`ketenlink replay` as a user runs it: output files, determinism, resume after SIGKILL."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from streams.replay.finish import FILES
+from tests.conftest import ROOT
+
+SAMPLE = ROOT / "samples" / "sample.zip"
+EXPECTED = ROOT / "samples" / "sample.zip.expected"
+SCHEMAS = {"links.jsonl": "link", "trajectories.jsonl": "trajectory",
+           "alerts.jsonl": "alert", "process_times.jsonl": "process_time",
+           "rejects.jsonl": "reject"}
+
+
+def replay(*args: str | Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "streams", "replay", "--dev", *map(str, args)],
+                          capture_output=True, text=True, timeout=600, check=check, cwd=ROOT)
+
+
+def records(out: Path, name: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (out / name).read_text().splitlines()]
+
+
+def same_files(a: Path, b: Path) -> None:
+    for name in FILES:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One uninterrupted replay of the sample, parsing in a worker process."""
+    out = tmp_path_factory.mktemp("reference") / "out"
+    replay(SAMPLE, "--out", out, "--workers", "1")
+    return out
+
+
+def test_every_output_record_matches_its_schema(reference: Path) -> None:
+    for name, schema in SCHEMAS.items():
+        validator = Draft202012Validator(json.loads((ROOT / "schemas" /
+                                                     f"{schema}.schema.json").read_text()))
+        rows = records(reference, name)
+        assert rows, name
+        for row in rows:
+            validator.validate(row)
+
+
+def test_outputs_hold_the_known_links_and_the_final_state(reference: Path) -> None:
+    links = {x["unit"]: x for x in records(reference, "links.jsonl")}
+    expected = [json.loads(line) for line in (EXPECTED / "links.jsonl").read_text().splitlines()]
+    assert {x["unit"]: x["target"] for x in expected} == {
+        x["unit"]: links[x["unit"]]["target"] for x in expected}
+    assert list(links) == sorted(links)  # final state: one record per unit, sorted
+    trajectories = {t["trajectory_id"]: t for t in records(reference, "trajectories.jsonl")}
+    for link in links.values():  # ids after merges: every link names a live trajectory
+        assert link["trajectory_id"] is None or link["trajectory_id"] in trajectories
+    for t in trajectories.values():
+        assert t["toewijzingen"] or t["requests"]
+        assert all(links[u]["trajectory_id"] == t["trajectory_id"]
+                   for u in t["requests"] if u in links)
+
+
+def test_alerts_are_events_in_order_and_never_raised_twice(reference: Path) -> None:
+    alerts = records(reference, "alerts.jsonl")
+    raised = [a["alert_id"] for a in alerts if a["status"] == "raised"]
+    assert len(raised) == len(set(raised))
+    for a in alerts:
+        if a["status"] == "resolved":
+            assert raised.index(a["alert_id"]) < alerts.index(a) or a["alert_id"] in raised
+    days = [a["raised"] for a in alerts]
+    assert days == sorted(days)  # the engine clock never goes back
+
+
+def test_summary_and_report_tell_the_same_story(reference: Path) -> None:
+    summary = json.loads((reference / "summary.json").read_text())
+    expected = json.loads((EXPECTED / "summary.json").read_text())
+    assert summary["messages"]["total"] == expected["messages"]
+    assert summary["rejects"]["total"] == len(records(reference, "rejects.jsonl"))
+    assert summary["links"]["total"] == len(records(reference, "links.jsonl"))
+    raised = sum(1 for a in records(reference, "alerts.jsonl") if a["status"] == "raised")
+    assert sum(a["raised"] for a in summary["alerts"].values()) == raised
+    html = (reference / "report.html").read_text()
+    assert html.count("<svg") == 3  # retour times, assignment → care, alerts per month
+    assert "<script" not in html and "http://" not in html.replace(
+        "http://www.w3.org/2000/svg", "")
+
+
+def test_rejects_keep_the_input_as_received(reference: Path) -> None:
+    rejects = records(reference, "rejects.jsonl")
+    assert {r["reason"] for r in rejects} >= {"malformed_xml", "forbidden_dtd", "invalid_bsn"}
+    for r in rejects:
+        if r["raw"] is not None:
+            assert len(base64.b64decode(r["raw"])) == r["size"]
+
+
+def test_no_clear_bsn_in_any_output(reference: Path) -> None:
+    for name in FILES:
+        if name != "rejects.jsonl":  # holds the input as received, base64 (docs/decisions)
+            assert not re.search(r"(?<![\w-])\d{9}(?![\w-])", (reference / name).read_text())
+
+
+def test_two_replays_give_byte_identical_files(reference: Path, tmp_path: Path) -> None:
+    replay(SAMPLE, "--out", tmp_path / "out", "--workers", "0")
+    same_files(reference, tmp_path / "out")
+    replay(SAMPLE, "--out", tmp_path / "out")  # finished state: the same files again
+    same_files(reference, tmp_path / "out")
+
+
+def test_a_replay_killed_halfway_resumes_to_the_same_files(reference: Path,
+                                                           tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    killed = replay(SAMPLE, "--out", out, "--checkpoint-every", "400", "--kill-after", "1500",
+                    check=False)
+    assert killed.returncode == -signal.SIGKILL
+    assert not (out / "links.jsonl").exists()
+    replay(SAMPLE, "--out", out, "--checkpoint-every", "400")
+    same_files(reference, out)
+
+
+def test_a_replay_killed_at_a_random_moment_resumes(reference: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = [sys.executable, "-m", "streams", "replay", "--dev", str(SAMPLE), "--out", str(out),
+            "--checkpoint-every", "150"]
+    proc = subprocess.Popen(args, cwd=ROOT, stderr=subprocess.DEVNULL)
+    part = tmp_path / "out.state" / "alerts.part"
+    deadline = time.monotonic() + 120
+    while (not part.exists() or part.stat().st_size == 0) and proc.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    replay(SAMPLE, "--out", out, "--checkpoint-every", "150")
+    same_files(reference, out)
+
+
+def test_a_state_directory_serves_one_run(tmp_path: Path) -> None:
+    replay(EXPECTED / "links.jsonl", "--out", tmp_path / "out", check=False)
+    refused = replay(SAMPLE, "--out", tmp_path / "out", check=False)
+    assert refused.returncode == 2
+    assert "--fresh" in refused.stderr
+
+
+def test_json_lines_of_parsed_records_replay_like_the_archive(reference: Path,
+                                                              tmp_path: Path) -> None:
+    parsed = subprocess.run([sys.executable, "-m", "streams", "parse", "--dev", str(SAMPLE)],
+                            capture_output=True, timeout=300, check=True, cwd=ROOT).stdout
+    records_file = tmp_path / "records.jsonl"
+    records_file.write_bytes(parsed + b'{"record": "message", "domain": "jw"}\nnot json\n')
+    replay(records_file, "--out", tmp_path / "out")
+    for name in ("links.jsonl", "trajectories.jsonl", "alerts.jsonl", "process_times.jsonl"):
+        assert (tmp_path / "out" / name).read_bytes() == (reference / name).read_bytes(), name
+    rejects = records(tmp_path / "out", "rejects.jsonl")
+    assert [r["reason"] for r in rejects[-2:]] == ["invalid_record", "invalid_record"]
+    assert "missing field" in rejects[-2]["detail"]
