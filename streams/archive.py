@@ -2,22 +2,28 @@
 
 With a manifest (product.md §1) messages come in manifest order with its receipt
 timestamps; files the manifest does not list follow in path order. Without one, sorted
-path order. Memory stays bounded: one message's bytes at a time (a .tar.gz whose members
-are not in manifest order spills the early ones to a temporary directory on disk).
+path order. Memory stays bounded however many files an archive holds: the index of
+members and the manifest's marks live in a scratch table on disk, one message's bytes
+are held at a time, and a .tar.gz is read in one pass (members that arrive before their
+manifest turn wait on disk).
+
+Reading is split in two: `plan` gives a `Ref` per message in arrival order (cheap: names
+and offsets), `load` reads one (in any process: a zip member is read from its offset).
 """
 
 from __future__ import annotations
 
 import tarfile
 import tempfile
-import zipfile
-from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
+
+from streams.state.scratch import Scratch
+from streams.zipindex import BadZip, ZipMember, member_lines, read_member, zip_members
 
 MANIFEST = "manifest.jsonl"
 
@@ -33,6 +39,17 @@ class Item:
     error: str | None = None  # why data is None: "too_large" or "unreadable: …"
 
 
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """Where one message file is. `load` turns it into an Item."""
+
+    source: str
+    received_at: datetime | None
+    file: str | None = None  # a file on disk, or the .zip holding `member`
+    member: ZipMember | None = None
+    item: Item | None = None  # already read (tar stream, errors found while planning)
+
+
 def parse_timestamp(raw: object) -> datetime | None:
     """ISO 8601 receipt time; a naive time is taken as UTC (documented in docs/decisions.md)."""
     if not isinstance(raw, str):
@@ -44,10 +61,9 @@ def parse_timestamp(raw: object) -> datetime | None:
     return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
 
 
-def read_manifest(lines: Iterable[bytes]) -> dict[str, datetime | None]:
-    """path → received_at, in manifest order (dicts keep insertion order). Bad lines are
-    skipped: a manifest only orders and timestamps, the files themselves are still read."""
-    order: dict[str, datetime | None] = {}
+def manifest_entries(lines: Iterable[bytes]) -> Iterator[tuple[str, datetime | None]]:
+    """(path, received_at) in manifest order. Bad lines are skipped: a manifest only orders
+    and timestamps, the files themselves are still read."""
     for line in lines:
         if not line.strip():
             continue
@@ -56,41 +72,50 @@ def read_manifest(lines: Iterable[bytes]) -> dict[str, datetime | None]:
         except orjson.JSONDecodeError:
             continue
         if isinstance(entry, dict) and isinstance(entry.get("path"), str):
-            order.setdefault(entry["path"].lstrip("./"), parse_timestamp(entry.get("received_at")))
-    return order
+            yield entry["path"].lstrip("./"), parse_timestamp(entry.get("received_at"))
 
 
 def is_message_name(name: str) -> bool:
     return name.lower().endswith(".xml")
 
 
-def arrival_order(names: Iterable[str], manifest: dict[str, datetime | None]
-                  ) -> list[tuple[str, datetime | None, bool]]:
-    """(name, received_at, present) in manifest order, then unlisted names in path order."""
-    present = set(names)
-    listed = [(n, ts, n in present) for n, ts in manifest.items()]
-    rest = sorted(n for n in present if n not in manifest)
-    return listed + [(n, None, True) for n in rest]
-
-
 def iter_items(path: Path, manifest_file: Path | None = None, max_bytes: int = 25 << 20
                ) -> Iterator[Item]:
     """Every message file below `path` (a directory, .zip, .tar.gz/.tgz or one .xml file)."""
-    override = _load(manifest_file) if manifest_file else None
+    for ref in plan(path, manifest_file, max_bytes):
+        yield load(ref, max_bytes)
+
+
+def plan(path: Path, manifest_file: Path | None = None, max_bytes: int = 25 << 20
+         ) -> Iterator[Ref]:
     name = path.name.lower()
     if path.is_dir():
-        yield from _from_dir(path, override, max_bytes)
+        yield from _Indexed(path, manifest_file).refs(_dir_names(path))
     elif name.endswith(".zip"):
-        yield from _from_zip(path, override, max_bytes)
+        try:
+            members = zip_members(path)
+        except (BadZip, OSError) as err:  # the whole archive: one failure, nothing else lost
+            yield Ref(path.as_posix(), None, item=Item(path.as_posix(), None, 0, None,
+                                                       f"unreadable: {err}"))
+            return
+        yield from _Indexed(path, manifest_file).refs(_zip_names(path, members))
     elif name.endswith((".tar.gz", ".tgz", ".tar")):
-        yield from _from_tar(path, override, max_bytes)
+        yield from _from_tar(path, manifest_file, max_bytes)
     else:
-        yield _read_file(path, str(path), None, max_bytes)
+        yield Ref(str(path), None, file=str(path))
 
 
-def _load(path: Path) -> dict[str, datetime | None]:
-    with path.open("rb") as f:
-        return read_manifest(f)
+def load(ref: Ref, max_bytes: int = 25 << 20) -> Item:
+    if ref.item is not None:
+        return ref.item
+    if ref.member is not None:
+        assert ref.file is not None
+        data, error = read_member(Path(ref.file), ref.member, max_bytes)
+        size = ref.member.file_size
+        return Item(ref.source, data, size if data is None else len(data), ref.received_at,
+                    error)
+    assert ref.file is not None
+    return _read_file(Path(ref.file), ref.source, ref.received_at, max_bytes)
 
 
 def _read_file(path: Path, source: str, ts: datetime | None, max_bytes: int) -> Item:
@@ -104,49 +129,100 @@ def _read_file(path: Path, source: str, ts: datetime | None, max_bytes: int) -> 
     return Item(source, data, len(data), ts)
 
 
-def _missing(source: str, ts: datetime | None) -> Item:
-    return Item(source, None, 0, ts, "unreadable: listed in the manifest but absent")
+def _missing(source: str, ts: datetime | None) -> Ref:
+    return Ref(source, ts, item=Item(source, None, 0, ts,
+                                     "unreadable: listed in the manifest but absent"))
 
 
-def _from_dir(root: Path, override: dict[str, datetime | None] | None, max_bytes: int
-              ) -> Iterator[Item]:
-    manifest = override if override is not None else (
-        _load(root / MANIFEST) if (root / MANIFEST).is_file() else {})
-    names = (p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
-    for name, ts, present in arrival_order(filter(is_message_name, names), manifest):
-        source = f"{root.as_posix()}/{name}"
-        yield _read_file(root / name, source, ts, max_bytes) if present else _missing(source, ts)
+def _dir_names(root: Path) -> Iterator[tuple[str, Ref]]:
+    stack = [root]
+    while stack:
+        for entry in sorted(Path(stack.pop()).iterdir()):
+            if entry.is_dir():
+                stack.append(entry)
+            elif entry.is_file():
+                name = entry.relative_to(root).as_posix()
+                yield name, Ref(f"{root.as_posix()}/{name}", None, file=str(entry))
 
 
-def _from_zip(path: Path, override: dict[str, datetime | None] | None, max_bytes: int
-              ) -> Iterator[Item]:
-    with zipfile.ZipFile(path) as zf:
-        infos = {i.filename: i for i in zf.infolist() if not i.is_dir()}
-        manifest = override
-        if manifest is None:
-            manifest = read_manifest(zf.open(MANIFEST)) if MANIFEST in infos else {}
-        for name, ts, present in arrival_order(filter(is_message_name, infos), manifest):
-            source = f"{path.as_posix()}!{name}"
-            if not present:
-                yield _missing(source, ts)
-                continue
-            info = infos[name]
-            if info.file_size > max_bytes:
-                yield Item(source, None, info.file_size, ts, "too_large")
-                continue
-            try:
-                data = zf.read(info)
-            except (zipfile.BadZipFile, OSError, EOFError) as err:
-                yield Item(source, None, info.file_size, ts, f"unreadable: {err}")
-                continue
-            yield Item(source, data, len(data), ts)
+def _zip_names(path: Path, members: Iterator[ZipMember]) -> Iterator[tuple[str, Ref]]:
+    for member in members:
+        yield member.name, Ref(f"{path.as_posix()}!{member.name}", None, file=str(path),
+                               member=member)
 
 
-def _from_tar(path: Path, override: dict[str, datetime | None] | None, max_bytes: int
-              ) -> Iterator[Item]:
+class _Indexed:
+    """Arrival order for a container with random access (a directory, a .zip): index the
+    names on disk, walk the manifest, then the unlisted names in path order."""
+
+    def __init__(self, path: Path, manifest_file: Path | None) -> None:
+        self.path = path
+        self.manifest_file = manifest_file
+
+    def refs(self, names: Iterator[tuple[str, Ref]]) -> Iterator[Ref]:
+        with Scratch() as index:
+            manifest: Ref | None = None
+            for name, ref in names:
+                if name == MANIFEST:
+                    manifest = ref
+                elif is_message_name(name):
+                    index.put(f"n/{name}", _pack(ref))
+            index.flush()
+            yield from self._listed(index, manifest)
+            index.flush()
+            for name, raw in index.items("n/"):
+                if index.get(f"l/{name}") is None:
+                    yield _unpack(raw)
+
+    def _listed(self, index: Scratch, manifest: Ref | None) -> Iterator[Ref]:
+        recent: set[str] = set()  # listed since the last flush of the marks
+        sep = "/" if self.path.is_dir() else "!"
+        for name, ts in manifest_entries(self._manifest_lines(manifest)):
+            if name in recent or index.get(f"l/{name}") is not None:
+                continue  # listed twice: the first line counts
+            index.put(f"l/{name}", b"")
+            recent.add(name)
+            if len(recent) >= 10_000:
+                index.flush()
+                recent.clear()
+            raw = index.get(f"n/{name}")
+            if raw is None:
+                yield _missing(f"{self.path.as_posix()}{sep}{name}", ts)
+            else:
+                ref = _unpack(raw)
+                yield Ref(ref.source, ts, ref.file, ref.member, ref.item)
+
+    def _manifest_lines(self, manifest: Ref | None) -> Iterator[bytes]:
+        if self.manifest_file is not None:
+            yield from _file_lines(self.manifest_file)
+        elif manifest is not None and manifest.member is not None:
+            assert manifest.file is not None
+            yield from member_lines(Path(manifest.file), manifest.member)
+        elif manifest is not None and manifest.file is not None:
+            yield from _file_lines(Path(manifest.file))
+
+
+def _file_lines(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as f:
+        yield from f
+
+
+def _pack(ref: Ref) -> bytes:
+    m = ref.member
+    fields = [ref.source, ref.file, None if m is None else list(m)]
+    return orjson.dumps(fields)
+
+
+def _unpack(raw: bytes) -> Ref:
+    source, file, member = orjson.loads(raw)
+    return Ref(source, None, file, ZipMember(*member) if member is not None else None)
+
+
+def _from_tar(path: Path, manifest_file: Path | None, max_bytes: int) -> Iterator[Ref]:
     """One streaming pass; members that arrive before their manifest turn wait on disk."""
     with tarfile.open(path, mode="r|*") as tf, tempfile.TemporaryDirectory() as spill_dir:
-        reader = _TarOrder(path.as_posix(), override, Path(spill_dir), max_bytes)
+        given = list(manifest_entries(_file_lines(manifest_file))) if manifest_file else None
+        reader = _TarOrder(path.as_posix(), given, Path(spill_dir))
         for member in tf:
             if not member.isfile():
                 continue
@@ -162,40 +238,51 @@ def _from_tar(path: Path, override: dict[str, datetime | None] | None, max_bytes
 class _TarOrder:
     """Puts streamed tar members into manifest order; early arrivals wait on disk."""
 
-    def __init__(self, archive: str, manifest: dict[str, datetime | None] | None,
-                 spill: Path, max_bytes: int) -> None:
+    def __init__(self, archive: str, manifest: list[tuple[str, datetime | None]] | None,
+                 spill: Path) -> None:
         self.archive = archive
-        self.manifest = manifest  # None until the manifest member is seen (or given)
-        self.pending: deque[str] = deque(manifest or ())
+        self.manifest: dict[str, datetime | None] | None = None
+        self.pending: list[str] = []
+        self.next = 0
         self.spill = spill
         self.spilled: dict[str, tuple[int, int]] = {}  # name → (slot, size; -1: too large)
-        self.max_bytes = max_bytes
+        if manifest is not None:
+            self._set_manifest(manifest)
 
-    def add(self, name: str, data: bytes | None, size: int) -> Iterator[Item]:
+    def _set_manifest(self, entries: list[tuple[str, datetime | None]]) -> None:
+        self.manifest = {}
+        for name, ts in entries:
+            self.manifest.setdefault(name, ts)
+        self.pending = list(self.manifest)
+
+    def add(self, name: str, data: bytes | None, size: int) -> Iterator[Ref]:
         if name == MANIFEST and self.manifest is None:
-            self.manifest = read_manifest((data or b"").splitlines())
-            self.pending = deque(self.manifest)
+            self._set_manifest(list(manifest_entries((data or b"").splitlines())))
             yield from self._drain()
         elif is_message_name(name):
-            if self.manifest is not None and self.pending and self.pending[0] == name:
-                self.pending.popleft()
-                yield self._item(name, data, size)
+            if self.manifest is not None and self._head() == name:
+                self.next += 1
+                yield self._ref(name, data, size)
                 yield from self._drain()
             else:
                 self._save(name, data, size)
 
-    def finish(self) -> Iterator[Item]:
+    def finish(self) -> Iterator[Ref]:
         manifest = self.manifest or {}
-        for name in self.pending:  # listed but never delivered in turn
+        for name in self.pending[self.next:]:  # listed but never delivered in turn
             yield self._load(name) if name in self.spilled else _missing(
                 f"{self.archive}!{name}", manifest.get(name))
-        self.pending.clear()
+        self.next = len(self.pending)
         for name in sorted(n for n in self.spilled if n not in manifest):
             yield self._load(name)
 
-    def _drain(self) -> Iterator[Item]:
-        while self.pending and self.pending[0] in self.spilled:
-            yield self._load(self.pending.popleft())
+    def _head(self) -> str | None:
+        return self.pending[self.next] if self.next < len(self.pending) else None
+
+    def _drain(self) -> Iterator[Ref]:
+        while (head := self._head()) is not None and head in self.spilled:
+            self.next += 1
+            yield self._load(head)
 
     def _save(self, name: str, data: bytes | None, size: int) -> None:
         if name in self.spilled:
@@ -205,15 +292,15 @@ class _TarOrder:
             (self.spill / str(slot)).write_bytes(data)
         self.spilled[name] = (slot, size if data is not None else -1)
 
-    def _load(self, name: str) -> Item:
+    def _load(self, name: str) -> Ref:
         slot, size = self.spilled[name]
         if size < 0:
-            return self._item(name, None, 0)
-        return self._item(name, (self.spill / str(slot)).read_bytes(), size)
+            return self._ref(name, None, 0)
+        return self._ref(name, (self.spill / str(slot)).read_bytes(), size)
 
-    def _item(self, name: str, data: bytes | None, size: int) -> Item:
+    def _ref(self, name: str, data: bytes | None, size: int) -> Ref:
         ts = (self.manifest or {}).get(name)
         source = f"{self.archive}!{name}"
         if data is None:
-            return Item(source, None, size, ts, "too_large")
-        return Item(source, data, len(data), ts)
+            return Ref(source, ts, item=Item(source, None, size, ts, "too_large"))
+        return Ref(source, ts, item=Item(source, data, len(data), ts))

@@ -51,8 +51,15 @@ class Alerts:
         self.store.put(f"a/{aid}", alert)
         return [alert]
 
-    def resolve(self, rule: str, subject: str, today: date) -> list[Event]:
-        """A `resolved` event for an open alert; nothing when it was never raised."""
+    def resolve(self, rule: str, subject: str, today: date, *,
+                fixed_due: date | None = None) -> list[Event]:
+        """A `resolved` event for an open alert; nothing when it was never raised.
+
+        `fixed_due`: the alert's due date when it can never change; an alert is raised
+        only once the clock has passed its due date, so before that there is nothing to
+        look up (this saves a state read on most retours and links)."""
+        if fixed_due is not None and fixed_due >= today:
+            return []
         aid = alert_id(rule, subject)
         open_alert: Alert | None = self.store.get(f"a/{aid}")
         if open_alert is None or open_alert.status == "resolved":

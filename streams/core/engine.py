@@ -46,19 +46,24 @@ class Engine:
         self.calendar = calendar or Calendar()
         self.terms = terms or Terms()
         self.alerts = Alerts(store)
+        self._clock: Clock | None = store.get("clock")
 
     @property
     def clock(self) -> Clock | None:
-        clock: Clock | None = self.store.get("clock")
-        return clock
+        return self._clock
+
+    def _set_clock(self, clock: Clock) -> None:
+        self._clock = clock
+        self.store.put("clock", clock)
 
     def apply(self, m: Message) -> list[Event]:
         """Apply one record. Duplicates (same message and client) change nothing."""
         ctx = self._context(m.received)
-        seen = f"s/{m.message_key}#{m.client_index}"
-        if self.store.get(seen) is not None:
-            return []
-        self.store.put(seen, True)
+        if not m.retour:  # a retour again changes nothing by itself: the first one counts
+            seen = f"s/{m.message_key}#{m.client_index}"
+            if self.store.get(seen) is not None:
+                return []
+            self.store.put(seen, True)
         if m.retour:
             events = retours.on_retour(ctx, m)
             assert m.heen_key is not None
@@ -87,6 +92,7 @@ class Engine:
             events = requests.answer_316(ctx, chain, heen_key, r.key, r.received,
                                          r.rejected_lines)
         self._not_sent(chain, heen_key, r)
+        events += trajectories.updated(chain)  # a toewijzing not sent is no care
         self.store.put(f"c/{key}", chain)
         return events
 
@@ -115,8 +121,11 @@ class Engine:
             events += requests.answer_301(ctx, chain, m)
         elif m.msg in ("315", "317"):
             events = requests.on_request(ctx, chain, m)
-        else:
+        else:  # starts and stops join their toewijzing's trajectory; membership stays
             events = zorg.on_zorg(ctx, chain, m)
+            trajectories.index_lines(chain, m.message_key)
+            self.store.put(f"c/{key}", chain)
+            return events
         events += trajectories.updated(chain)
         self.store.put(f"c/{key}", chain)
         return events
@@ -133,7 +142,7 @@ class Engine:
         clock = self.clock
         if clock is None or today <= clock.today:
             return []
-        self.store.put("clock", Clock(clock.first, today, clock.newest))
+        self._set_clock(Clock(clock.first, today, clock.newest))
         ctx = self._context(None)
         events: list[Event] = []
         for due, token in self.due.pop_before(today):
@@ -162,10 +171,10 @@ class Engine:
             assert received is not None
             start = received - timedelta(days=self.terms.allowed_lateness_days)
             clock = Clock(received, start, received)
-            self.store.put("clock", clock)
+            self._set_clock(clock)
         elif received is not None and received > clock.newest:
             clock = Clock(clock.first, clock.today, received)
-            self.store.put("clock", clock)
+            self._set_clock(clock)
         alerts_from = clock.first + timedelta(days=self.terms.alerts_from_days)
         return Context(self.store, self.due, self.calendar, self.terms, self.alerts,
                        clock.today, alerts_from)

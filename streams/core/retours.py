@@ -78,9 +78,10 @@ def on_retour(ctx: Context, m: Message) -> list[Event]:
             "retour_rejected", retour.heen_key, heen.party if heen else retour.party, None,
             ctx.today, ctx.alerts_from, codes=retour.rejecting)
     if heen is None:
-        ctx.store.put(f"p/{retour.heen_key}", retour)
-        ctx.due.add(ctx.calendar.due(retour.received, ctx.terms.unlinked),
-                    f"unlinked_retour|{retour.heen_key}")
+        if ctx.store.get(f"p/{retour.heen_key}") is None:  # a redelivery: the first counts
+            ctx.store.put(f"p/{retour.heen_key}", retour)
+            ctx.due.add(ctx.calendar.due(retour.received, ctx.terms.unlinked),
+                        f"unlinked_retour|{retour.heen_key}")
         return events
     if heen.retour is not None:
         return events  # a second retour on the same heenbericht: the first one counts
@@ -92,10 +93,10 @@ def _link(ctx: Context, heen: Heen, retour: Retour) -> list[Event]:
     link = UnitLinked(retour.key, "retour", heen.key, None, "header")
     ctx.store.put(f"l/{retour.key}", link)
     p = heen.party
-    events: list[Event] = [link, *measure(
+    events: list[Event] = [link, *measure(  # a heenbericht links one retour: always new
         ctx, "retour_time", heen.key, ctx.calendar.between(heen.received, retour.received),
         "werkdagen", p.domain, p.gemeente, p.aanbieder, retour.key)]
-    events += ctx.alerts.resolve("retour_missing", heen.key, ctx.today)
+    events += ctx.alerts.resolve("retour_missing", heen.key, ctx.today, fixed_due=heen.due)
     if retour.received > heen.due:  # OP090
         late = ctx.calendar.between(heen.due, retour.received)
         events += ctx.alerts.raise_("retour_late", heen.key, p, heen.due, ctx.today,

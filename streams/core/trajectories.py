@@ -127,6 +127,14 @@ def _new_id(chain: Chain) -> str:
     return f"tr-{digest}-{chain.next_seq}"
 
 
+def index_lines(chain: Chain, message_key: str) -> None:
+    """A 305/307 message's lines: the trajectory of the toewijzing each links to."""
+    of = chain.trajectory_of
+    for z in chain.zorg.values():
+        if z.message_key == message_key and z.toewijzing in of:
+            of[z.line_key] = of[z.toewijzing]
+
+
 def _index(chain: Chain) -> None:
     """unit → trajectory id, for every unit of the chain (alerts and links carry it)."""
     of: dict[str, str] = {}

@@ -45,6 +45,7 @@ class Calendar:
         self._extra = extra_holidays
         self._not = not_holidays
         self._years: dict[int, frozenset[date]] = {}
+        self._due: dict[tuple[date, int], date] = {}  # every rule asks for the same few
 
     def holidays(self, year: int) -> frozenset[date]:
         found = self._years.get(year)
@@ -58,12 +59,16 @@ class Calendar:
 
     def due(self, day: date, n: int) -> date:
         """The n-th werkdag after `day` (n ≥ 1); `day` itself never counts."""
-        found = 0
+        known = self._due.get((day, n))
+        if known is not None:
+            return known
+        found, end = 0, day
         while found < n:
-            day += _DAY
-            if self.is_werkdag(day):
+            end += _DAY
+            if self.is_werkdag(end):
                 found += 1
-        return day
+        self._due[(day, n)] = end
+        return end
 
     def between(self, a: date, b: date) -> int:
         """Werkdagen w with a < w ≤ b; negative when b < a (product.md §6)."""

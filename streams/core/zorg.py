@@ -106,7 +106,9 @@ def try_link(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
     if chain.links.get(z.line_key) == link:
         return []
     chain.links[z.line_key] = link
-    events: list[Event] = [link, *ctx.alerts.resolve("unlinked", z.line_key, ctx.today)]
+    unlinked_due = ctx.calendar.due(z.received, ctx.terms.unlinked)
+    events: list[Event] = [link, *ctx.alerts.resolve("unlinked", z.line_key, ctx.today,
+                                                     fixed_due=unlinked_due)]
     if first_time and z.status != "3":
         events += _judge_start(ctx, chain, z) if z.msg == "305" else _judge_stop(ctx, chain, z)
     return events

@@ -14,11 +14,9 @@ from itertools import islice
 from multiprocessing.pool import AsyncResult
 from pathlib import Path
 
-from streams.core.model import Failure, Parsed
-from streams.replay.source import Parser, Raw, raw_inputs
+from streams.replay.source import Parser, Result, Unit, units
 from streams.settings import Settings
-
-Result = tuple[Parsed, bytes | None]  # the raw bytes come back only with a failure
+from streams.state import codec
 
 _BATCH = 256
 _parser: Parser | None = None  # one per worker process, built by _start
@@ -27,25 +25,18 @@ _parser: Parser | None = None  # one per worker process, built by _start
 def parsed_inputs(paths: tuple[Path, ...], manifest: Path | None, settings: Settings,
                   skip: int = 0, workers: int = 0) -> Iterator[Result]:
     """Every input after the first `skip`, parsed, in arrival order."""
-    raws = islice(raw_inputs(paths, manifest, settings.max_bytes), skip, None)
+    todo = islice(units(paths, manifest, settings.max_bytes), skip, None)
     if workers <= 0:
-        parser = Parser(settings)
-        for raw in raws:
-            yield _result(parser, raw)
-        return
-    yield from _in_workers(raws, settings, workers)
+        yield from map(Parser(settings), todo)
+    else:
+        yield from _in_workers(todo, settings, workers)
 
 
-def _result(parser: Parser, raw: Raw) -> Result:
-    parsed = parser(raw)
-    return parsed, raw.data if isinstance(parsed, Failure) else None
-
-
-def _in_workers(raws: Iterator[Raw], settings: Settings, workers: int) -> Iterator[Result]:
+def _in_workers(todo: Iterator[Unit], settings: Settings, workers: int) -> Iterator[Result]:
     ctx = multiprocessing.get_context("spawn")  # no fork of a process holding RocksDB
     with ctx.Pool(workers, initializer=_start, initargs=(settings,)) as pool:
         pending: deque[AsyncResult[list[Result]]] = deque()
-        while batch := list(islice(raws, _BATCH)):
+        while batch := list(islice(todo, _BATCH)):
             pending.append(pool.apply_async(_parse_batch, (batch,)))
             if len(pending) >= 4 * workers:
                 yield from pending.popleft().get()
@@ -54,10 +45,11 @@ def _in_workers(raws: Iterator[Raw], settings: Settings, workers: int) -> Iterat
 
 
 def _start(settings: Settings) -> None:
+    codec.register()  # records travel back pickled, the fast way
     global _parser  # noqa: PLW0603 - the worker process's own parser
     _parser = Parser(settings)
 
 
-def _parse_batch(batch: list[Raw]) -> list[Result]:
+def _parse_batch(batch: list[Unit]) -> list[Result]:
     assert _parser is not None
-    return [_result(_parser, raw) for raw in batch]
+    return list(map(_parser, batch))

@@ -9,9 +9,8 @@ dataclasses: the state directory is the engine's own, never input.
 
 from __future__ import annotations
 
-import pickle
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,11 @@ from rocksdict import (
     WriteBatch,
 )
 
+from streams.state import codec
+
 _DELETED = object()  # a delete waiting for the next commit
+_ABSENT = object()
+_FLOOR = "d-floor"
 _MiB = 1 << 20
 
 
@@ -51,25 +54,26 @@ class RocksStore:
     """The Store port over one RocksDB database, with a write-back layer and a small cache
     of decoded values (the engine reads the same chain many times in a row)."""
 
-    def __init__(self, path: Path, *, cache_entries: int = 20_000,
-                 block_cache_mib: int = 64, write_buffer_mib: int = 32) -> None:
+    def __init__(self, path: Path, *, cache_entries: int = 50_000,
+                 block_cache_mib: int = 64, write_buffer_mib: int = 32,
+                 hot: tuple[str, ...] = ("c/", "h/")) -> None:
         path.mkdir(parents=True, exist_ok=True)
         self.db = Rdict(str(path), options(block_cache_mib, write_buffer_mib))
         self._dirty: dict[str, Any] = {}
-        self._cache: OrderedDict[str, Any] = OrderedDict()
+        self._cache: OrderedDict[str, Any] = OrderedDict()  # the oldest entry goes first
         self._cache_entries = cache_entries
+        self._hot = hot  # kept decoded after a commit: read again soon (chains, heen)
+        self.before_commit: list[Callable[[], None]] = []
 
     def get(self, key: str) -> Any:
-        value = self._dirty.get(key, _DELETED) if self._dirty else _DELETED
-        if value is not _DELETED:
+        value = self._dirty.get(key, _ABSENT)
+        if value is not _ABSENT:
+            return None if value is _DELETED else value
+        value = self._cache.get(key, _ABSENT)
+        if value is not _ABSENT:
             return value
-        if key in self._dirty:
-            return None
-        cached = self._cache.get(key, _DELETED)
-        if cached is not _DELETED:
-            return cached
         raw = self.db.get(key.encode())
-        value = None if raw is None else pickle.loads(raw)
+        value = None if raw is None else codec.loads(raw)
         self._remember(key, value)
         return value
 
@@ -79,29 +83,37 @@ class RocksStore:
     def delete(self, key: str) -> None:
         self._dirty[key] = _DELETED
 
+    def stage(self, key: str, value: Any) -> None:
+        """A write joining the commit in progress (for `before_commit` hooks)."""
+        self._dirty[key] = value
+
+    def is_pending(self, key: str) -> bool:
+        return key in self._dirty
+
     def scan(self, prefix: str, start: str = "") -> Iterator[tuple[str, Any]]:
         """Committed and uncommitted entries under `prefix` (from key `start` on), merged,
         in key order."""
         start = max(prefix, start)
         pending = sorted(((k, v) for k, v in self._dirty.items()
                           if k.startswith(prefix) and k >= start), key=lambda kv: kv[0])
-        stored = self._scan_db(prefix, start)
+        stored = self.scan_committed(prefix, start)
         head = next(stored, None)
         for key, value in pending:
             while head is not None and head[0] < key:
-                yield head[0], pickle.loads(head[1])
+                yield head[0], codec.loads(head[1])
                 head = next(stored, None)
             if head is not None and head[0] == key:
                 head = next(stored, None)
             if value is not _DELETED:
                 yield key, value
         while head is not None:
-            yield head[0], pickle.loads(head[1])
+            yield head[0], codec.loads(head[1])
             head = next(stored, None)
 
-    def _scan_db(self, prefix: str, start: str) -> Iterator[tuple[str, bytes]]:
+    def scan_committed(self, prefix: str, start: str = "") -> Iterator[tuple[str, bytes]]:
+        """(key, raw value) as committed, without the pending changes."""
         it = self.db.iter(ReadOptions())
-        it.seek(start.encode())
+        it.seek(max(prefix, start).encode())
         while it.valid():
             key = it.key().decode()
             if not key.startswith(prefix):
@@ -111,56 +123,70 @@ class RocksStore:
 
     def commit(self, meta: dict[str, Any] | None = None) -> None:
         """Write every pending change, and `meta`, in one atomic batch."""
+        for stage in self.before_commit:
+            stage()
         batch = WriteBatch(raw_mode=True)
         for key, value in {**self._dirty, **(meta or {})}.items():
             if value is _DELETED:
                 batch.delete(key.encode())
                 self._cache.pop(key, None)
             else:
-                batch.put(key.encode(), pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
-                self._remember(key, value)
+                batch.put(key.encode(), codec.dumps(value))
+                if key.startswith(self._hot) or key in self._cache:
+                    self._remember(key, value)
         self.db.write(batch)
         self._dirty.clear()
 
-    def pending(self) -> int:
-        return len(self._dirty)
-
     def _remember(self, key: str, value: Any) -> None:
-        self._cache[key] = value
-        self._cache.move_to_end(key)
-        if len(self._cache) > self._cache_entries:
-            self._cache.popitem(last=False)
+        cache = self._cache
+        cache[key] = value
+        if len(cache) > self._cache_entries:
+            cache.popitem(last=False)
 
     def close(self) -> None:
         self.db.close()
 
 
 class RocksDueIndex:
-    """The DueIndex port on a RocksStore: entries `d/{due}|{token}`, in date order.
+    """The DueIndex port on a RocksStore: entries `d/{day}|{token}` → due, in date order.
 
-    Entries are popped from the front, so the front of the range fills with tombstones; a
-    pop therefore starts at the last day popped, and an entry added with a due date before
-    that day is filed under it (its own due date is kept in the value).
+    New entries wait in memory, grouped by day, and join the store's next commit. Entries
+    are popped from the front, so the front of the key range fills with tombstones: a pop
+    starts at the last day popped (the floor), and an entry added with a due date before
+    the floor is filed under the floor (its own due date is the value).
     """
 
     def __init__(self, store: RocksStore) -> None:
         self.store = store
+        self._added: dict[date, dict[str, date]] = {}  # filed day → token → due
+        self._floor: date | None = store.get(_FLOOR)
+        store.before_commit.append(self._stage)
 
     def add(self, due: date, token: str) -> None:
-        floor: date | None = self.store.get("d-floor")
+        floor = self._floor
         filed = max(due, floor) if floor else due
-        self.store.put(f"d/{filed.isoformat()}|{token}", due)
+        self._added.setdefault(filed, {})[token] = due
 
     def pop_before(self, day: date) -> list[tuple[date, str]]:
-        floor: date | None = self.store.get("d-floor")
+        floor = self._floor
+        popped = set()
+        for filed in [d for d in self._added if d < day]:
+            popped |= {(due, token) for token, due in self._added.pop(filed).items()}
         limit = f"d/{day.isoformat()}"
-        popped: list[tuple[date, str]] = []
         start = f"d/{floor.isoformat()}" if floor else "d/"
-        for key, due in self.store.scan("d/", start):
+        for key, raw in self.store.scan_committed("d/", start):
             if key >= limit:
                 break
-            self.store.delete(key)
-            popped.append((due, key.partition("|")[2]))
+            if not self.store.is_pending(key):  # popped before, deletion not committed
+                self.store.delete(key)
+                popped.add((codec.loads(raw), key.partition("|")[2]))
         if floor is None or day > floor:
-            self.store.put("d-floor", day)
+            self._floor = day
+            self.store.put(_FLOOR, day)
         return sorted(popped)
+
+    def _stage(self) -> None:
+        for filed, tokens in self._added.items():
+            for token, due in tokens.items():
+                self.store.stage(f"d/{filed.isoformat()}|{token}", due)
+        self._added.clear()

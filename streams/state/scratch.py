@@ -1,0 +1,69 @@
+"""A sorted key → bytes table on disk, for work that must not hold a whole archive in
+memory: the member index of an archive, the final sort of the output files."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+
+from rocksdict import Rdict, WriteBatch
+
+from streams.state.rocks import options
+
+
+class Scratch:
+    """Opened empty (in `where`, or a temporary directory), removed on close."""
+
+    def __init__(self, where: Path | None = None) -> None:
+        self._tmp = None if where else tempfile.mkdtemp(prefix="ketenlink-scratch-")
+        self.path = where or Path(str(self._tmp))
+        if self.path.exists():
+            shutil.rmtree(self.path)
+        self.db = Rdict(str(self.path), options(block_cache_mib=16, write_buffer_mib=16))
+        self._batch = WriteBatch(raw_mode=True)
+        self._pending = 0
+
+    def put(self, key: str, value: bytes) -> None:
+        self._batch.put(key.encode(), value)
+        self._pending += 1
+        if self._pending >= 10_000:
+            self.flush()
+
+    def get(self, key: str) -> bytes | None:
+        """What was written before the last flush (puts are batched)."""
+        value: bytes | None = self.db.get(key.encode())
+        return value
+
+    def flush(self) -> None:
+        if self._pending:
+            self.db.write(self._batch)
+            self._batch = WriteBatch(raw_mode=True)
+            self._pending = 0
+
+    def items(self, prefix: str) -> Iterator[tuple[str, bytes]]:
+        """(key without the prefix, value), in key order."""
+        self.flush()
+        it = self.db.iter()
+        raw_prefix = prefix.encode()
+        it.seek(raw_prefix)
+        while it.valid():
+            key: bytes = it.key()
+            if not key.startswith(raw_prefix):
+                break
+            yield key[len(raw_prefix):].decode(), it.value()
+            it.next()
+
+    def close(self) -> None:
+        self.db.close()
+        Rdict.destroy(str(self.path))
+        shutil.rmtree(self.path, ignore_errors=True)
+
+    def __enter__(self) -> Scratch:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, err: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()

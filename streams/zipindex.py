@@ -1,0 +1,199 @@
+"""A .zip read the way a replay needs it: the central directory streamed entry by entry
+(zipfile builds an object per member up front: hundreds of MB for a national archive),
+and each member read from its offset, in whichever process parses it.
+
+Stored (0) and deflated (8) members are read directly, with their CRC checked; other
+methods go through zipfile. Zip64 archives are supported.
+"""
+
+from __future__ import annotations
+
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO, NamedTuple
+
+_EOCD = b"PK\x05\x06"
+_EOCD64_LOCATOR = b"PK\x06\x07"
+_CENTRAL = struct.Struct("<4s4x2sH4xIIIHHH8xI")  # 46 bytes
+_LOCAL = struct.Struct("<4s22xHH")  # 30 bytes
+_MAX16, _MAX32 = 0xFFFF, 0xFFFFFFFF
+
+
+class ZipMember(NamedTuple):
+    name: str
+    offset: int  # of the local header
+    compress_size: int
+    file_size: int
+    method: int
+    crc: int
+    encrypted: bool
+
+
+class BadZip(ValueError):
+    pass
+
+
+def zip_members(path: Path) -> Iterator[ZipMember]:
+    """Every file member, in central-directory order. Raises BadZip (or OSError) at once
+    when the archive has no readable central directory."""
+    f = path.open("rb")
+    try:
+        offset, size = _directory(f)
+    except BaseException:
+        f.close()
+        raise
+    return _members(f, offset, size)
+
+
+def _members(f: BinaryIO, offset: int, size: int) -> Iterator[ZipMember]:
+    with f:
+        f.seek(offset)
+        buffered = _Reader(f, size)
+        while buffered.remaining():
+            member = _entry(buffered)
+            if not member.name.endswith("/"):
+                yield member
+
+
+def _directory(f: BinaryIO) -> tuple[int, int]:
+    """(offset, size) of the central directory, from the (zip64) end record."""
+    end = f.seek(0, 2)
+    f.seek(max(0, end - (1 << 16) - 22))
+    tail = f.read()
+    at = tail.rfind(_EOCD)
+    if at < 0:
+        raise BadZip("no end of central directory record")
+    size, offset = struct.unpack_from("<II", tail, at + 12)
+    if _MAX32 in (offset, size):
+        loc = tail.rfind(_EOCD64_LOCATOR, 0, at)
+        if loc < 0:
+            raise BadZip("zip64 locator missing")
+        (eocd64,) = struct.unpack_from("<Q", tail, loc + 8)
+        f.seek(eocd64)
+        record = f.read(56)
+        size, offset = struct.unpack_from("<QQ", record, 40)
+    return offset, size
+
+
+class _Reader:
+    """Sequential reads over the central directory in large chunks."""
+
+    def __init__(self, f: BinaryIO, size: int) -> None:
+        self.f = f
+        self.left = size
+        self.buf = b""
+        self.pos = 0
+
+    def remaining(self) -> int:
+        return self.left + len(self.buf) - self.pos
+
+    def read(self, n: int) -> bytes:
+        if self.pos + n > len(self.buf):
+            chunk = self.f.read(min(self.left, max(n, 1 << 20)))
+            self.left -= len(chunk)
+            self.buf = self.buf[self.pos:] + chunk
+            self.pos = 0
+            if n > len(self.buf):
+                raise BadZip("central directory cut short")
+        out = self.buf[self.pos:self.pos + n]
+        self.pos += n
+        return out
+
+
+def _entry(r: _Reader) -> ZipMember:
+    (sig, flags_raw, method, crc, csize, usize, nlen, elen, clen,
+     offset) = _CENTRAL.unpack(r.read(_CENTRAL.size))
+    if sig != b"PK\x01\x02":
+        raise BadZip("bad central directory entry")
+    flags = int.from_bytes(flags_raw, "little")
+    raw_name, extra = r.read(nlen), r.read(elen)
+    r.read(clen)
+    name = raw_name.decode("utf-8" if flags & 0x800 else "cp437")
+    if _MAX32 in (csize, usize, offset):
+        usize, csize, offset = _zip64(extra, usize, csize, offset)
+    return ZipMember(name.lstrip("./"), offset, csize, usize, method, crc, bool(flags & 1))
+
+
+def _zip64(extra: bytes, usize: int, csize: int, offset: int) -> tuple[int, int, int]:
+    """Sizes and offset from the zip64 extra field, for the fields set to 0xFFFFFFFF."""
+    at = 0
+    while at + 4 <= len(extra):
+        tag, size = struct.unpack_from("<HH", extra, at)
+        if tag == 1:
+            values = iter(struct.unpack_from(f"<{size // 8}Q", extra, at + 4))
+            usize = next(values) if usize == _MAX32 else usize
+            csize = next(values) if csize == _MAX32 else csize
+            offset = next(values) if offset == _MAX32 else offset
+            return usize, csize, offset
+        at += 4 + size
+    raise BadZip("zip64 extra field missing")
+
+
+_open: dict[str, BinaryIO] = {}  # this process's open archives
+
+
+def read_member(path: Path, m: ZipMember, max_bytes: int) -> tuple[bytes | None, str | None]:
+    """(data, None), or (None, "too_large" / "unreadable: …")."""
+    if m.file_size > max_bytes:
+        return None, "too_large"
+    if m.encrypted:
+        return None, "unreadable: encrypted member"
+    try:
+        if m.method not in (0, 8):
+            with zipfile.ZipFile(path) as zf:
+                return zf.read(m.name), None
+        data = _inflate(_raw(path, m), m)
+    except (OSError, BadZip, zlib.error, zipfile.BadZipFile, KeyError) as err:
+        return None, f"unreadable: {err}"
+    if zlib.crc32(data) != m.crc:
+        return None, "unreadable: CRC mismatch"
+    return data, None
+
+
+def _raw(path: Path, m: ZipMember) -> bytes:
+    key = str(path)
+    f = _open.get(key)
+    if f is None:
+        f = _open[key] = path.open("rb")
+    f.seek(m.offset)
+    sig, nlen, elen = _LOCAL.unpack(f.read(_LOCAL.size))
+    if sig != b"PK\x03\x04":
+        raise BadZip("bad local header")
+    f.seek(nlen + elen, 1)
+    return f.read(m.compress_size)
+
+
+def member_lines(path: Path, m: ZipMember) -> Iterator[bytes]:
+    """The lines of one (stored or deflated) member, streamed: a manifest of millions of
+    lines is never held whole."""
+    with path.open("rb") as f:
+        f.seek(m.offset)
+        sig, nlen, elen = _LOCAL.unpack(f.read(_LOCAL.size))
+        if sig != b"PK\x03\x04":
+            raise BadZip("bad local header")
+        f.seek(nlen + elen, 1)
+        d = zlib.decompressobj(-15) if m.method == 8 else None
+        left, rest = m.compress_size, b""
+        while left > 0:
+            chunk = f.read(min(left, 1 << 20))
+            if not chunk:
+                break
+            left -= len(chunk)
+            lines = (rest + (d.decompress(chunk) if d else chunk)).split(b"\n")
+            rest = lines.pop()
+            yield from lines
+        if rest:
+            yield rest
+
+
+def _inflate(raw: bytes, m: ZipMember) -> bytes:
+    if m.method == 0:
+        return raw
+    d = zlib.decompressobj(-15)
+    data = d.decompress(raw, m.file_size + 1)
+    if len(data) > m.file_size:
+        raise BadZip("member larger than its directory entry says")  # a zip bomb
+    return data
