@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from streams.core import keys
 from streams.testing import werkdagen as wd
 from streams.testing.lines import Start, Stop, Toegewezen
-from streams.testing.plan import Await, Late, Link, Sent, Settle
+from streams.testing.plan import Await, Late, Link, Sent, Settle, Withdrawn
 from streams.testing.story import RetourKind, Story
 from streams.testing.world import release_on
 
@@ -135,6 +135,7 @@ def correct_start(s: Story, t: Toewijzing, care: Care) -> Care:
     day = wd.due(care.sent.received, s.rng.randint(2, 5))
     lines = [replace(care.line, status="3"), replace(care.line, begindatum=begin)]
     sent, _ = s.send("305", day, list(lines))
+    sent.effects.append(Withdrawn("start_late", care.key))
     for n in (0, 1):
         sent.links.append(Link(sent.line_key(n), "line", [(t.key, (t.first,))]))
     return Care(lines[1], sent.line_key(1), sent)
@@ -168,6 +169,7 @@ def correct_stop(s: Story, t: Toewijzing, care: Care, line: Stop, sent: Sent) ->
     day = wd.due(sent.received, s.rng.randint(2, 5))
     lines = [replace(line, status="3"), replace(line, einddatum=einde)]
     fix, _ = s.send("307", day, list(lines))
+    fix.effects.append(Withdrawn("stop_late", sent.line_key(0)))
     for n in (0, 1):
         fix.links.append(Link(fix.line_key(n), "line", [(t.key, (t.first,))],
                               start=(care.key, care.sent)))

@@ -22,7 +22,7 @@ from typing import IO, Any
 import orjson
 
 from streams.testing import werkdagen as wd
-from streams.testing.plan import Await, Effect, Late, Rejected, Settle
+from streams.testing.plan import Await, Effect, Late, Rejected, Settle, Withdrawn
 
 ALLOWED_LATENESS = timedelta(days=2)  # product.md §4 default for replay
 ALERTS_FROM = timedelta(days=30)
@@ -73,6 +73,7 @@ class AlertTracker:
         self.max_received: date | None = None
         self._awaited: dict[tuple[str, str], date] = {}
         self._settled_early: set[tuple[str, str]] = set()
+        self._late: dict[tuple[str, str], date] = {}  # raised *_late alerts → due
         self.counts: dict[str, int] = {}
 
     @property
@@ -105,6 +106,11 @@ class AlertTracker:
             if self._counts(e.due) and e.received > e.due:
                 self._write(e.rule, e.subject, e.due, "raised",
                             late_werkdagen=wd.werkdagen_between(e.due, e.received))
+                self._late[(e.rule, e.subject)] = e.due
+        elif isinstance(e, Withdrawn):
+            due = self._late.pop((e.rule, e.subject), None)
+            if due is not None:  # written after "raised": the same due, so it sorts after
+                self._write(e.rule, e.subject, due, "resolved")
         elif isinstance(e, Rejected) and self._counts(e.received):
             self._write("retour_rejected", e.subject, e.received, "raised", codes=list(e.codes))
 

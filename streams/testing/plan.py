@@ -52,7 +52,16 @@ class Rejected:
     received: date
 
 
-Effect = Await | Settle | Late | Rejected
+@dataclass(frozen=True, slots=True)
+class Withdrawn:
+    """A status-3 line withdrew the subject: its *_late alert, if raised, is resolved
+    (product.md §4: "a resolved event follows when … the subject is withdrawn")."""
+
+    rule: str
+    subject: str
+
+
+Effect = Await | Settle | Late | Rejected | Withdrawn
 
 
 @dataclass(slots=True)

@@ -92,3 +92,56 @@ def test_manifest_named_on_the_command_line_wins(tmp_path: Path) -> None:
 def test_oversized_members_are_not_read(tmp_path: Path, kind: str) -> None:
     items = list(iter_items(make(tmp_path, kind, manifest=False), max_bytes=3))
     assert all(i.data is None and i.error == "too_large" for i in items)
+
+
+def _zip(tmp: Path, members: dict[str, bytes], *, zip64: bool = False,
+         stored: bool = False) -> Path:
+    path = tmp / "m.zip"
+    method = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+    with zipfile.ZipFile(path, "w", compression=method) as zf:
+        for name, data in members.items():
+            info = zipfile.ZipInfo(name)
+            info.compress_type = method
+            with zf.open(info, "w", force_zip64=zip64) as f:
+                f.write(data)
+    return path
+
+
+@pytest.mark.parametrize(("zip64", "stored"), [(False, False), (True, False), (False, True)])
+def test_zip_members_are_read_from_their_offsets(tmp_path: Path, zip64: bool,
+                                                 stored: bool) -> None:
+    members = {f"m/{i:03}.xml": f"<x n='{i}'>{'y' * i}</x>".encode() for i in range(50)}
+    path = _zip(tmp_path, dict(reversed(members.items())), zip64=zip64, stored=stored)
+    items = list(iter_items(path))
+    assert [(i.source.split("!")[1], i.data) for i in items] == list(members.items())
+
+
+def test_a_damaged_member_is_one_unreadable_item(tmp_path: Path) -> None:
+    path = _zip(tmp_path, {"a.xml": b"<a>" + b"x" * 200 + b"</a>", "b.xml": b"<b/>"},
+                stored=True)
+    raw = bytearray(path.read_bytes())
+    at = raw.index(b"xxxx")
+    raw[at] = ord("z")  # the stored bytes no longer match their CRC
+    path.write_bytes(bytes(raw))
+    a, b = iter_items(path)
+    assert a.data is None and a.error == "unreadable: CRC mismatch"
+    assert b.data == b"<b/>"
+
+
+def test_a_member_larger_than_its_entry_says_is_refused(tmp_path: Path) -> None:
+    """A zip bomb lies about its size: inflating stops at the size the directory gives."""
+    path = _zip(tmp_path, {"bomb.xml": b"<a>" + b"0" * 100_000 + b"</a>"})
+    raw = bytearray(path.read_bytes())
+    central = raw.rindex(b"PK\x01\x02")
+    raw[central + 24:central + 28] = (1000).to_bytes(4, "little")  # uncompressed size
+    path.write_bytes(bytes(raw))
+    (item,) = iter_items(path)
+    assert item.data is None and item.error is not None and "larger" in item.error
+
+
+def test_a_file_that_is_no_zip_is_one_unreadable_item(tmp_path: Path) -> None:
+    path = tmp_path / "broken.zip"
+    path.write_bytes(b"this is not a zip archive" * 10)
+    (item,) = iter_items(path)
+    assert item.data is None and item.error is not None
+    assert item.error.startswith("unreadable: no end of central directory")

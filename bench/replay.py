@@ -1,0 +1,136 @@
+"""End-to-end replay: throughput, memory over time, and accuracy against the known answers.
+
+    .venv/bin/python bench/replay.py [--messages 1000000] [--workers 1]
+
+Generates (once, cached under .cache/bench/) a zip archive with its known answers, runs
+`ketenlink replay` on it as a user would (a fresh state directory), samples the resident
+memory of the replay's processes twice a second, and then compares the output files with
+the known answers: link accuracy, and alert precision/recall per rule.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import orjson
+
+from streams.testing.expect import COVERED_RULES, lines_of
+from streams.testing.generator import generate
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / ".cache" / "bench"
+_PAGE_KIB = 4
+
+
+def archive_of(messages: int) -> Path:
+    path = CACHE / f"replay-{messages}.zip"
+    if not path.exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        t = time.perf_counter()
+        generate(path, messages=messages, seed=11, fmt="zip")
+        print(f"generated {path.name} in {time.perf_counter() - t:.0f} s")
+    return path
+
+
+def tree_rss_mib(pid: int) -> tuple[float, float]:
+    """(resident MiB of pid, of pid and all its descendants)."""
+    def rss(p: int) -> float:
+        try:
+            return int(Path(f"/proc/{p}/statm").read_text().split()[1]) * _PAGE_KIB / 1024
+        except (OSError, IndexError):
+            return 0.0
+
+    def children(p: int) -> list[int]:
+        found: list[int] = []
+        for task in Path(f"/proc/{p}/task").glob("*"):
+            try:
+                found += [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                continue
+        return found
+
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        total += rss(p)
+        todo += children(p)
+    return rss(pid), total
+
+
+def run(archive: Path, out: Path, workers: int) -> tuple[float, list[tuple[float, float, float]]]:
+    args = [sys.executable, "-m", "streams", "replay", "--dev", "--fresh", "--no-progress",
+            "--workers", str(workers), str(archive), "--out", str(out)]
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    samples = []
+    while proc.poll() is None:
+        samples.append((time.perf_counter() - start, *tree_rss_mib(proc.pid)))
+        time.sleep(0.5)
+    wall = time.perf_counter() - start
+    stdout = proc.stdout.read().decode() if proc.stdout else ""
+    if proc.returncode != 0:
+        raise SystemExit(f"replay failed ({proc.returncode}):\n{stdout}")
+    print(stdout.strip())
+    return wall, samples
+
+
+def accuracy(out: Path, expected: Path) -> None:
+    links = {x["unit"]: (x["target"], x.get("start")) for x in lines_of(out / "links.jsonl")}
+    want = {x["unit"]: (x["target"], x.get("start")) for x in lines_of(expected / "links.jsonl")}
+    right = sum(1 for u, t in want.items() if links.get(u) == t)
+    print(f"links: {right:,} of {len(want):,} expected made with the right target/start "
+          f"({right / len(want):.4%}); {len(links):,} links written")
+    got = {(a["rule"], a["subject"]): a["status"] for a in lines_of(out / "alerts.jsonl")}
+    exp = {(a["rule"], a["subject"]): a["status"] for a in lines_of(expected / "alerts.jsonl")}
+    print(f"{'rule':<24}{'expected':>9}{'raised':>9}{'recall':>9}{'precision':>10}"
+          f"{'final status':>14}")
+    for rule in COVERED_RULES:
+        e = {k: v for k, v in exp.items() if k[0] == rule}
+        g = {k: v for k, v in got.items() if k[0] == rule}
+        hit = len(e.keys() & g.keys())
+        same = sum(1 for k in e.keys() & g.keys() if e[k] == g[k])
+        print(f"{rule:<24}{len(e):>9,}{len(g):>9,}{_share(hit, len(e)):>9}"
+              f"{_share(hit, len(g)):>10}{_share(same, hit):>14}")
+
+
+def _share(n: int, of: int) -> str:
+    return f"{n / of:.2%}" if of else "–"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--archive", type=Path)
+    ns = parser.parse_args()
+    archive = ns.archive or archive_of(ns.messages)
+    out = CACHE / f"out-{archive.stem}"
+    wall, samples = run(archive, out, ns.workers)
+    state = orjson.loads((out.with_name(f"{out.name}.state") / "run.json").read_bytes())
+    summary = orjson.loads((out / "summary.json").read_bytes())
+    n = state["inputs"]
+    print(f"\n{n:,} inputs ({summary['messages']['total']:,} messages): engine pass "
+          f"{state['seconds']:.1f} s = {n / state['seconds']:,.0f} msg/s; with writing the "
+          f"outputs {wall:.1f} s = {n / wall:,.0f} msg/s end to end")
+    peak_main = max(s[1] for s in samples)
+    peak_tree = max(s[2] for s in samples)
+    print(f"peak RSS: replay process {peak_main:,.0f} MiB, with its parser processes "
+          f"{peak_tree:,.0f} MiB")
+    by_quarter: dict[int, float] = defaultdict(float)
+    for t, _, tree in samples:
+        q = min(3, int(4 * t / wall))
+        by_quarter[q] = max(by_quarter[q], tree)
+    print("RSS (all processes) by quarter of the run: " + ", ".join(
+        f"Q{q + 1} {by_quarter[q]:,.0f} MiB" for q in sorted(by_quarter)))
+    expected = archive.with_name(archive.name + ".expected")
+    if expected.is_dir():
+        accuracy(out, expected)
+
+
+if __name__ == "__main__":
+    main()
