@@ -184,6 +184,7 @@ class Chain:
     trajectories: list[Trajectory] = field(default_factory=list)
     next_seq: int = 0
     trajectory_of: dict[str, str] = field(default_factory=dict)  # unit/toewijzing → id
+    seen: set[str] = field(default_factory=set)  # "{message_key}#{client_index}" applied
 
     def party(self, unit: str, *, with_client: bool = True) -> Party:
         """Who an alert on `unit` is about, with the unit's trajectory when known."""

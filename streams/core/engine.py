@@ -59,18 +59,19 @@ class Engine:
     def apply(self, m: Message) -> list[Event]:
         """Apply one record. Duplicates (same message and client) change nothing."""
         ctx = self._context(m.received)
-        if not m.retour:  # a retour again changes nothing by itself: the first one counts
+        if m.retour:  # a retour again changes nothing by itself: the first one counts
+            events = retours.on_retour(ctx, m)
+        elif m.client is None:  # a 319: no chain to remember it in
             seen = f"s/{m.message_key}#{m.client_index}"
             if self.store.get(seen) is not None:
                 return []
             self.store.put(seen, True)
-        if m.retour:
-            events = retours.on_retour(ctx, m)
-            assert m.heen_key is not None
-        elif m.msg == "319":
             events = requests.on_319(ctx, m) + retours.on_heen(ctx, m)
         else:
-            events = self._chain_work(ctx, m) + retours.on_heen(ctx, m)
+            chain_events = self._chain_work(ctx, m)
+            if chain_events is None:
+                return []  # a duplicate
+            events = chain_events + retours.on_heen(ctx, m)
         events += self._after_retour(ctx, m.heen_key or m.message_key)
         return events
 
@@ -108,14 +109,17 @@ class Engine:
                 if v.message_key == heen_key and (r.whole_rejected or v.line_key in rejected):
                     v.not_sent = True
 
-    def _chain_work(self, ctx: Context, m: Message) -> list[Event]:
-        """The client chain's part of a heenbericht (301/305/307 so far)."""
-        if m.client is None:
-            return []
+    def _chain_work(self, ctx: Context, m: Message) -> list[Event] | None:
+        """The client chain's part of a heenbericht; None when the chain has seen it."""
+        assert m.client is not None
         key = chain_key(m)
         chain: Chain | None = self.store.get(f"c/{key}")
         if chain is None:
             chain = Chain(key, m.domain, m.gemeente, m.aanbieder, m.client)
+        seen = f"{m.message_key}#{m.client_index}"
+        if seen in chain.seen:
+            return None
+        chain.seen.add(seen)
         if m.msg == "301":
             events = toewijzingen.on_301(ctx, chain, m) + zorg.relink(ctx, chain)
             events += requests.answer_301(ctx, chain, m)

@@ -55,6 +55,10 @@ def party(m: Message) -> Party:
     return Party(m.domain, m.gemeente, m.aanbieder, None if m.msg == "319" else m.client)
 
 
+def retour_link(heen_key: str, retour_key: str) -> UnitLinked:
+    return UnitLinked(retour_key, "retour", heen_key, None, "header")
+
+
 def on_heen(ctx: Context, m: Message) -> list[Event]:
     """A new heenbericht (duplicates are filtered before): wait for its retour."""
     heen = Heen(m.message_key, m.msg, party(m), m.received,
@@ -90,12 +94,11 @@ def on_retour(ctx: Context, m: Message) -> list[Event]:
 
 def _link(ctx: Context, heen: Heen, retour: Retour) -> list[Event]:
     ctx.store.put(f"h/{heen.key}", replace(heen, retour=retour))
-    link = UnitLinked(retour.key, "retour", heen.key, None, "header")
-    ctx.store.put(f"l/{retour.key}", link)
+    link = retour_link(heen.key, retour.key)  # kept in the heen record, not on its own
     p = heen.party
     events: list[Event] = [link, *measure(  # a heenbericht links one retour: always new
         ctx, "retour_time", heen.key, ctx.calendar.between(heen.received, retour.received),
-        "werkdagen", p.domain, p.gemeente, p.aanbieder, retour.key)]
+        "werkdagen", p.domain, p.gemeente, p.aanbieder, retour.key, first=True)]
     events += ctx.alerts.resolve("retour_missing", heen.key, ctx.today, fixed_due=heen.due)
     if retour.received > heen.due:  # OP090
         late = ctx.calendar.between(heen.due, retour.received)

@@ -12,10 +12,12 @@ from streams.core.events import Event, StepMeasured
 
 def measure(ctx: Context, metric: str, subject: str, value: int,
             unit: Literal["werkdagen", "days"], domain: str, gemeente: str, aanbieder: str,
-            msg: str) -> list[Event]:
+            msg: str, *, first: bool = False) -> list[Event]:
+    """Keep the step; an event when it is new or changed. `first`: the caller knows it was
+    never measured before (saves a state read)."""
     step = StepMeasured(metric, subject, value, unit, domain, gemeente, aanbieder, msg)
     key = f"t/{metric}|{subject}"
-    if ctx.store.get(key) == step:
+    if not first and ctx.store.get(key) == step:
         return []
     ctx.store.put(key, step)
     return [step]

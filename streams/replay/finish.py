@@ -8,20 +8,19 @@ goes through a scratch RocksDB, so memory stays bounded however large the archiv
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from rocksdict import Rdict
 
 from streams.core.chain import Chain
 from streams.core.outputs import link_record, step_record, trajectory_for, trajectory_record
-from streams.core.retours import Heen
+from streams.core.retours import retour_link
 from streams.replay.figures import Figures
 from streams.replay.report import write_report
-from streams.state.rocks import RocksStore, options
+from streams.state.rocks import RocksStore
+from streams.state.scratch import Scratch
 
 if TYPE_CHECKING:
     from streams.replay.run import RunMeta
@@ -32,21 +31,15 @@ FILES = ("links.jsonl", "trajectories.jsonl", "alerts.jsonl", "process_times.jso
 
 def write_outputs(store: RocksStore, state: Path, out: Path, meta: RunMeta) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
-    scratch_dir = state / "finish"
-    if scratch_dir.exists():
-        shutil.rmtree(scratch_dir)
-    scratch = Rdict(str(scratch_dir), options(block_cache_mib=32, write_buffer_mib=16))
-    try:
+    with Scratch(state / "finish") as scratch:
         final = _Final(store, scratch, Figures(meta))
         final.index_chains()
+        scratch.flush()  # the 319 → trajectory lookups of the next steps read it
         final.index_retours()
         _write(out / "links.jsonl", final.sorted("L/"))
         _write(out / "trajectories.jsonl", final.sorted("T/"))
         _write(out / "process_times.jsonl", final.steps())
         _write(out / "alerts.jsonl", final.alerts(state / "alerts.part"))
-    finally:
-        scratch.close()
-        Rdict.destroy(str(scratch_dir))
     _write(out / "rejects.jsonl", _lines(state / "rejects.part"))
     clock = store.get("clock")
     summary = final.figures.summary(clock.today if clock else None)
@@ -57,7 +50,7 @@ def write_outputs(store: RocksStore, state: Path, out: Path, meta: RunMeta) -> d
 
 
 class _Final:
-    def __init__(self, store: RocksStore, scratch: Rdict, figures: Figures) -> None:
+    def __init__(self, store: RocksStore, scratch: Scratch, figures: Figures) -> None:
         self.store = store
         self.scratch = scratch
         self.figures = figures
@@ -70,39 +63,36 @@ class _Final:
                 self._put(f"L/{unit}", link_record(link, tid))
                 self.figures.link(link)
                 if link.kind == "message" and tid is not None:
-                    self.scratch[f"X/{unit}".encode()] = tid.encode()
+                    self.scratch.put(f"X/{unit}", tid.encode())
             for t in chain.trajectories:
                 record = trajectory_record(chain, t)
                 self._put(f"T/{t.id}", record)
                 self.figures.trajectory(record)
                 for old in t.merged:
-                    self.scratch[f"M/{old}".encode()] = t.id.encode()
+                    self.scratch.put(f"M/{old}", t.id.encode())
 
     def index_retours(self) -> None:
-        """Retour links: the trajectory of their heenbericht."""
-        for _, link in self.store.scan("l/"):
-            tid = self._trajectory_of_heen(link.target)
+        """Retour links (kept in their heen record): the trajectory of their heenbericht."""
+        for _, heen in self.store.scan("h/"):
+            if heen.retour is None:
+                continue
+            link = retour_link(heen.key, heen.retour.key)
+            p = heen.party
+            tid = self.trajectory(p.domain, p.gemeente, p.aanbieder, p.client, heen.key)
             self._put(f"L/{link.unit}", link_record(link, tid))
             self.figures.link(link)
-
-    def _trajectory_of_heen(self, heen_key: str) -> str | None:
-        heen: Heen | None = self.store.get(f"h/{heen_key}")
-        if heen is None:
-            return None
-        return self.trajectory(heen.party.domain, heen.party.gemeente, heen.party.aanbieder,
-                               heen.party.client, heen_key)
 
     def trajectory(self, domain: str, gemeente: str, aanbieder: str, client: str | None,
                    subject: str) -> str | None:
         if client is None:  # a 319 (or its retour): the trajectory of what it answers
-            tid = self.scratch.get(f"X/{subject}".encode())
+            tid = self.scratch.get(f"X/{subject}")
             return tid.decode() if tid is not None else None
         chain: Chain | None = self.store.get(f"c/{domain}:{gemeente}:{aanbieder}:{client}")
         return trajectory_for(chain, subject) if chain is not None else None
 
     def _merged(self, tid: str | None) -> str | None:
         while tid is not None:
-            survivor = self.scratch.get(f"M/{tid}".encode())
+            survivor = self.scratch.get(f"M/{tid}")
             if survivor is None:
                 return tid
             tid = survivor.decode()
@@ -126,14 +116,11 @@ class _Final:
             yield orjson.dumps(record) + b"\n"
 
     def sorted(self, prefix: str) -> Iterator[bytes]:
-        it = self.scratch.iter()
-        it.seek(prefix.encode())
-        while it.valid() and it.key().startswith(prefix.encode()):
-            yield it.value() + b"\n"
-            it.next()
+        for _, value in self.scratch.items(prefix):
+            yield value + b"\n"
 
     def _put(self, key: str, record: dict[str, Any]) -> None:
-        self.scratch[key.encode()] = orjson.dumps(record)
+        self.scratch.put(key, orjson.dumps(record))
 
 
 def _lines(path: Path) -> Iterator[bytes]:
