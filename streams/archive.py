@@ -152,8 +152,11 @@ def _zip_names(path: Path, members: Iterator[ZipMember]) -> Iterator[tuple[str, 
 
 
 class _Indexed:
-    """Arrival order for a container with random access (a directory, a .zip): index the
-    names on disk, walk the manifest, then the unlisted names in path order."""
+    """Arrival order for a container with random access (a directory, a .zip), by sorting
+    on disk rather than looking names up: the member names and the manifest lines go into
+    a scratch table sorted by name, one merge pass files every member under its manifest
+    position (or as unlisted), and the result is read back in order. Sequential work only,
+    so it stays fast and bounded for millions of members."""
 
     def __init__(self, path: Path, manifest_file: Path | None) -> None:
         self.path = path
@@ -167,30 +170,39 @@ class _Indexed:
                     manifest = ref
                 elif is_message_name(name):
                     index.put(f"n/{name}", _pack(ref))
-            index.flush()
-            yield from self._listed(index, manifest)
-            index.flush()
-            for name, raw in index.items("n/"):
-                if index.get(f"l/{name}") is None:
-                    yield _unpack(raw)
+            for i, (name, ts) in enumerate(manifest_entries(self._manifest_lines(manifest))):
+                stamp = ts.isoformat() if ts else None
+                index.put(f"m/{name}\x00{i:012d}", orjson.dumps([name, i, stamp]))
+            self._merge(index)
+            for _, raw in index.items("o/"):
+                yield _unpack(raw)
+            for _, raw in index.items("u/"):
+                yield _unpack(raw)
 
-    def _listed(self, index: Scratch, manifest: Ref | None) -> Iterator[Ref]:
-        recent: set[str] = set()  # listed since the last flush of the marks
+    def _merge(self, index: Scratch) -> None:
+        """o/{position} for every listed name (the first line of a name counts), u/{name}
+        for every member the manifest does not list."""
         sep = "/" if self.path.is_dir() else "!"
-        for name, ts in manifest_entries(self._manifest_lines(manifest)):
-            if name in recent or index.get(f"l/{name}") is not None:
+        members = index.items("n/")
+        member = next(members, None)
+        last = None
+        for _, raw in index.items("m/"):
+            name, i, stamp = orjson.loads(raw)
+            while member is not None and member[0] < name:
+                index.put(f"u/{member[0]}", member[1])
+                member = next(members, None)
+            if name == last:
                 continue  # listed twice: the first line counts
-            index.put(f"l/{name}", b"")
-            recent.add(name)
-            if len(recent) >= 10_000:
-                index.flush()
-                recent.clear()
-            raw = index.get(f"n/{name}")
-            if raw is None:
-                yield _missing(f"{self.path.as_posix()}{sep}{name}", ts)
+            last = name
+            if member is not None and member[0] == name:
+                index.put(f"o/{i:012d}", _restamp(member[1], stamp))
+                member = next(members, None)
             else:
-                ref = _unpack(raw)
-                yield Ref(ref.source, ts, ref.file, ref.member, ref.item)
+                index.put(f"o/{i:012d}", _pack(_missing(
+                    f"{self.path.as_posix()}{sep}{name}", parse_timestamp(stamp))))
+        while member is not None:
+            index.put(f"u/{member[0]}", member[1])
+            member = next(members, None)
 
     def _manifest_lines(self, manifest: Ref | None) -> Iterator[bytes]:
         if self.manifest_file is not None:
@@ -208,14 +220,24 @@ def _file_lines(path: Path) -> Iterator[bytes]:
 
 
 def _pack(ref: Ref) -> bytes:
-    m = ref.member
-    fields = [ref.source, ref.file, None if m is None else list(m)]
+    m, item = ref.member, ref.item
+    stamp = ref.received_at.isoformat() if ref.received_at else None
+    error = item.error if item is not None else None
+    return orjson.dumps([ref.source, ref.file, None if m is None else list(m), stamp, error])
+
+
+def _restamp(raw: bytes, stamp: str | None) -> bytes:
+    fields = orjson.loads(raw)
+    fields[3] = stamp
     return orjson.dumps(fields)
 
 
 def _unpack(raw: bytes) -> Ref:
-    source, file, member = orjson.loads(raw)
-    return Ref(source, None, file, ZipMember(*member) if member is not None else None)
+    source, file, member, stamp, error = orjson.loads(raw)
+    ts = parse_timestamp(stamp)
+    if error is not None:
+        return Ref(source, ts, item=Item(source, None, 0, ts, error))
+    return Ref(source, ts, file, ZipMember(*member) if member is not None else None)
 
 
 def _from_tar(path: Path, manifest_file: Path | None, max_bytes: int) -> Iterator[Ref]:

@@ -39,6 +39,8 @@ def on_zorg(ctx: Context, chain: Chain, m: Message) -> list[Event]:
         events += try_link(ctx, chain, z)  # a status-3 line links but is not judged
         if z.status == "3":
             events += _withdraw(ctx, chain, z)
+    if m.msg == "305":  # a stop that came before its start names it now (out of order)
+        events += relink(ctx, chain)
     return events
 
 
@@ -99,9 +101,11 @@ def try_link(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
         return []
     first_time = z.toewijzing is None
     z.toewijzing, z.rule = found
+    start_found = False
     if z.msg == "307" and z.start is None:
         start = find_start(chain, z)
         z.start = start.line_key if start else None
+        start_found = start is not None
     link = UnitLinked(z.line_key, "line", z.toewijzing, None, z.rule, z.start)
     if chain.links.get(z.line_key) == link:
         return []
@@ -111,6 +115,8 @@ def try_link(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
                                                      fixed_due=unlinked_due)]
     if first_time and z.status != "3":
         events += _judge_start(ctx, chain, z) if z.msg == "305" else _judge_stop(ctx, chain, z)
+    elif start_found and z.counts():  # the start came after its stop
+        events += _stop_ends_start(ctx, chain, z)
     return events
 
 
@@ -176,13 +182,19 @@ def _judge_stop(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
         events += ctx.alerts.raise_("stop_late", z.line_key, chain.party(z.line_key), due,
                                     ctx.today, ctx.alerts_from,
                                     late=ctx.calendar.between(due, z.received))
-    if z.reden != TEMPORARY and z.start is not None:
-        start = chain.zorg[z.start]
-        events += ctx.alerts.resolve("stop_missing", start.line_key, ctx.today)
-        events += measure(ctx, "care_duration", start.line_key,
-                          (z.einddatum - start.begindatum).days, "days", chain.domain,
-                          chain.gemeente, chain.aanbieder, z.message_key)
-    return events
+    return events + _stop_ends_start(ctx, chain, z)
+
+
+def _stop_ends_start(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
+    """A definitive stop of a known start: stop_missing resolved, care duration measured."""
+    if z.reden == TEMPORARY or z.start is None:
+        return []
+    assert z.einddatum is not None
+    start = chain.zorg[z.start]
+    events = ctx.alerts.resolve("stop_missing", start.line_key, ctx.today)
+    return events + measure(ctx, "care_duration", start.line_key,
+                            (z.einddatum - start.begindatum).days, "days", chain.domain,
+                            chain.gemeente, chain.aanbieder, z.message_key)
 
 
 def _assignment_care(ctx: Context, chain: Chain, key: str, msg: str) -> list[Event]:

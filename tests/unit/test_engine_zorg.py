@@ -88,6 +88,21 @@ def test_stop_links_to_its_start_and_measures_care(decoder: Any) -> None:
     assert rules(events) == []
 
 
+def test_a_stop_before_its_start_names_the_start_when_it_comes(decoder: Any) -> None:
+    """Out of order: the 307 arrives first, links to its toewijzing, and names its start
+    (and ends it: care duration, no stop_missing) once the 305 arrives."""
+    stop = Stop(S, date(2024, 5, 31), "31")
+    later = Toegewezen("9", "45", "45A48", date(2024, 7, 20), date(2024, 7, 22), None)
+    events = replay([msg(decoder, "301", [T], date(2024, 3, 1), "A"),
+                     msg(decoder, "307", [stop], date(2024, 6, 3), "C"),
+                     msg(decoder, "305", [S], date(2024, 6, 4), "B"),
+                     msg(decoder, "301", [later], date(2024, 7, 20), "D")])  # moves the clock
+    start, stop_key = "jw:438:12345678:B:2024-06-04#0", "jw:440:12345678:C:2024-06-03#0"
+    assert links(events)[stop_key] == (TOEWIJZING, "toewijzingnummer", start)
+    assert steps(events)[("care_duration", start)] == 81
+    assert [r for r in rules(events) if r[0] == "stop_missing"] == []
+
+
 def test_stop_missing_once_the_einddatum_has_passed(decoder: Any) -> None:
     later = Toegewezen("9", "45", "45A48", date(2024, 7, 20), date(2024, 7, 22), None)
     events = replay([msg(decoder, "301", [T], date(2024, 3, 1), "A"),
