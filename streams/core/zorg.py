@@ -47,7 +47,8 @@ def on_zorg(ctx: Context, chain: Chain, m: Message) -> list[Event]:
 def relink(ctx: Context, chain: Chain) -> list[Event]:
     """After a 301: lines that waited for their toewijzing may link now."""
     events: list[Event] = []
-    for z in sorted(chain.zorg.values(), key=lambda z: (z.received, z.line_key)):
+    # starts first: a stop waiting with them can then name its start in the same pass
+    for z in sorted(chain.zorg.values(), key=lambda z: (z.msg, z.received, z.line_key)):
         if z.toewijzing is None or (z.msg == "307" and z.start is None):
             events += try_link(ctx, chain, z)
     return events

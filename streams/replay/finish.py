@@ -3,7 +3,8 @@
 links.jsonl, trajectories.jsonl and process_times.jsonl are final state, one record per
 unit/trajectory/step, sorted by key; alerts.jsonl is the stream of alert events in order.
 `trajectory_id` everywhere is the id after merges, looked up in the final state. Sorting
-goes through a scratch RocksDB, so memory stays bounded however large the archive.
+and joining go through a scratch RocksDB, by merges over sorted key ranges rather than
+random lookups, so the pass stays fast and its memory bounded however large the archive.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from streams.core.chain import Chain
 from streams.core.outputs import link_record, step_record, trajectory_for, trajectory_record
 from streams.core.retours import retour_link
 from streams.replay.figures import Figures
@@ -34,7 +34,6 @@ def write_outputs(store: RocksStore, state: Path, out: Path, meta: RunMeta) -> d
     with Scratch(state / "finish") as scratch:
         final = _Final(store, scratch, Figures(meta))
         final.index_chains()
-        scratch.flush()  # the 319 → trajectory lookups of the next steps read it
         final.index_retours()
         _write(out / "links.jsonl", final.sorted("L/"))
         _write(out / "trajectories.jsonl", final.sorted("T/"))
@@ -56,14 +55,20 @@ class _Final:
         self.figures = figures
 
     def index_chains(self) -> None:
-        """Links and trajectories of every chain; merged ids; 319 → trajectory."""
+        """Links and trajectories of every chain, merged ids, and X/: subject → trajectory
+        for every unit, toewijzing and message (a message: its first line's, §3)."""
         for _, chain in self.store.scan("c/"):
             for unit, link in chain.links.items():
                 tid = trajectory_for(chain, unit)
                 self._put(f"L/{unit}", link_record(link, tid))
                 self.figures.link(link)
                 if link.kind == "message" and tid is not None:
-                    self.scratch.put(f"X/{unit}", tid.encode())
+                    self.scratch.put(f"X/{unit}\x00", tid.encode())
+            for key, tid in chain.trajectory_of.items():
+                self.scratch.put(f"X/{key}\x00", tid.encode())
+                message_key, hash_, n = key.rpartition("#")
+                if hash_ and n.isdigit():
+                    self.scratch.put(f"X/{message_key}\x00{int(n):06d}", tid.encode())
             for t in chain.trajectories:
                 record = trajectory_record(chain, t)
                 self._put(f"T/{t.id}", record)
@@ -71,24 +76,42 @@ class _Final:
                 for old in t.merged:
                     self.scratch.put(f"M/{old}", t.id.encode())
 
-    def index_retours(self) -> None:
-        """Retour links (kept in their heen record): the trajectory of their heenbericht."""
-        for _, heen in self.store.scan("h/"):
-            if heen.retour is None:
-                continue
-            link = retour_link(heen.key, heen.retour.key)
-            p = heen.party
-            tid = self.trajectory(p.domain, p.gemeente, p.aanbieder, p.client, heen.key)
-            self._put(f"L/{link.unit}", link_record(link, tid))
-            self.figures.link(link)
+    def subjects(self) -> Iterator[tuple[str, str]]:
+        """(subject, trajectory id) in subject order: the first entry of each subject
+        (\x00 sorts before every other byte, so key order is subject order)."""
+        last = None
+        for key, tid in self.scratch.items("X/"):
+            subject = key.partition("\x00")[0]
+            if subject != last:
+                last = subject
+                yield subject, tid.decode()
 
-    def trajectory(self, domain: str, gemeente: str, aanbieder: str, client: str | None,
-                   subject: str) -> str | None:
-        if client is None:  # a 319 (or its retour): the trajectory of what it answers
-            tid = self.scratch.get(f"X/{subject}")
-            return tid.decode() if tid is not None else None
-        chain: Chain | None = self.store.get(f"c/{domain}:{gemeente}:{aanbieder}:{client}")
-        return trajectory_for(chain, subject) if chain is not None else None
+    def index_retours(self) -> None:
+        """Retour links (kept in their heen record), joined to their heenbericht's
+        trajectory by a merge over both sorted key ranges."""
+        join = _Join(self.subjects())
+        for _, heen in self.store.scan("h/"):
+            if heen.retour is not None:
+                link = retour_link(heen.key, heen.retour.key)
+                self._put(f"L/{link.unit}", link_record(link, join.find(heen.key)))
+                self.figures.link(link)
+
+    def alerts(self, part: Path) -> Iterator[bytes]:
+        """alerts.jsonl in event order, each with the trajectory of its subject in the final
+        state (else its own id, mapped through the merges): sorted by subject, joined, and
+        read back in order."""
+        for seq, line in enumerate(_lines(part)):
+            subject = orjson.loads(line)["subject"]
+            self.scratch.put(f"A/{subject}\x00{seq:012d}", line)
+        join = _Join(self.subjects())
+        for key, line in self.scratch.items("A/"):
+            a = orjson.loads(line)
+            subject, _, order = key.partition("\x00")
+            a["trajectory_id"] = join.find(subject) or self._merged(a["trajectory_id"])
+            self.scratch.put(f"B/{order}", orjson.dumps(a))
+        for _, record in self.scratch.items("B/"):
+            self.figures.alert(orjson.loads(record))
+            yield record + b"\n"
 
     def _merged(self, tid: str | None) -> str | None:
         while tid is not None:
@@ -97,17 +120,6 @@ class _Final:
                 return tid
             tid = survivor.decode()
         return None
-
-    def alerts(self, part: Path) -> Iterator[bytes]:
-        for line in _lines(part):
-            a = orjson.loads(line)
-            tid = self.trajectory(a["domain"], a["gemeente"], a["aanbieder"], a["client"],
-                                  a["subject"])
-            if tid is None:
-                tid = self._merged(a["trajectory_id"])
-            a["trajectory_id"] = tid
-            self.figures.alert(a)
-            yield orjson.dumps(a) + b"\n"
 
     def steps(self) -> Iterator[bytes]:
         for _, step in self.store.scan("t/"):
@@ -137,3 +149,16 @@ def _write(path: Path, chunks: Iterator[bytes]) -> None:
         for chunk in chunks:
             f.write(chunk)
     tmp.replace(path)
+
+
+class _Join:
+    """Looks keys up in a sorted (key, value) stream, for keys asked in ascending order."""
+
+    def __init__(self, items: Iterator[tuple[str, str]]) -> None:
+        self.items = items
+        self.head = next(items, None)
+
+    def find(self, key: str) -> str | None:
+        while self.head is not None and self.head[0] < key:
+            self.head = next(self.items, None)
+        return self.head[1] if self.head is not None and self.head[0] == key else None

@@ -103,6 +103,18 @@ def test_a_stop_before_its_start_names_the_start_when_it_comes(decoder: Any) -> 
     assert [r for r in rules(events) if r[0] == "stop_missing"] == []
 
 
+def test_start_and_stop_both_before_their_toewijzing(decoder: Any) -> None:
+    """Both wait for the 301; when it comes the stop names the start, whatever their
+    received dates say (the stop is dated first here)."""
+    stop = Stop(S, date(2024, 5, 31), "31")
+    events = replay([msg(decoder, "307", [stop], date(2024, 6, 3), "C"),
+                     msg(decoder, "305", [S], date(2024, 6, 4), "B"),
+                     msg(decoder, "301", [T], date(2024, 6, 5), "A")])
+    start, stop_key = "jw:438:12345678:B:2024-06-04#0", "jw:440:12345678:C:2024-06-03#0"
+    assert links(events)[stop_key] == (TOEWIJZING, "toewijzingnummer", start)
+    assert links(events)[start] == (TOEWIJZING, "toewijzingnummer", None)
+
+
 def test_stop_missing_once_the_einddatum_has_passed(decoder: Any) -> None:
     later = Toegewezen("9", "45", "45A48", date(2024, 7, 20), date(2024, 7, 22), None)
     events = replay([msg(decoder, "301", [T], date(2024, 3, 1), "A"),
