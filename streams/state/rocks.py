@@ -33,15 +33,22 @@ _FLOOR = "d-floor"
 _MiB = 1 << 20
 
 
-def options(block_cache_mib: int = 64, write_buffer_mib: int = 32) -> Options:
-    """Memory set explicitly (architecture §2): one block cache, two small memtables."""
+def options(block_cache_mib: int = 96, write_buffer_mib: int = 32) -> Options:
+    """Memory set explicitly (architecture §2): one block cache (index and filter blocks
+    included, L0's pinned), two small memtables. Most reads of the engine are for keys
+    that do not exist yet (a pending retour, an alert never raised), so bloom filters
+    answer them: on the tables, and on the memtable."""
     opts = Options(raw_mode=True)
     opts.create_if_missing(True)
     table = BlockBasedOptions()
     table.set_block_cache(Cache(block_cache_mib * _MiB))
     table.set_bloom_filter(10, False)
     table.set_cache_index_and_filter_blocks(True)
+    table.set_pin_l0_filter_and_index_blocks_in_cache(True)
+    table.set_pin_top_level_index_and_filter(True)
     opts.set_block_based_table_factory(table)
+    opts.set_memtable_whole_key_filtering(True)
+    opts.set_memtable_prefix_bloom_ratio(0.05)
     opts.set_write_buffer_size(write_buffer_mib * _MiB)
     opts.set_max_write_buffer_number(2)
     opts.set_compression_type(DBCompressionType.lz4())
