@@ -19,6 +19,7 @@ from streams.core.context import Context
 from streams.core.events import Event
 from streams.core.model import Message
 from streams.core.store import DueIndex, Store
+from streams.core.ticks import Tick
 from streams.core.werkdagen import Calendar
 
 _RETOUR_RULES = frozenset({"retour_missing", "unlinked_retour"})
@@ -134,6 +135,19 @@ class Engine:
         self.store.put(f"c/{key}", chain)
         return events
 
+    def observe(self, newest: date, first: date | None = None) -> None:
+        """Event time told by the stream's source rather than by a message: the newest
+        received date of the whole stream (and the date of its first message). The live
+        ingest sends it to every partition, so each partition's clock takes the values the
+        one clock of a replay of the same stream takes (product.md §4 Clock)."""
+        clock = self.clock
+        if clock is None:
+            self._context(first or newest)
+            clock = self.clock
+            assert clock is not None
+        if newest > clock.newest:
+            self._set_clock(Clock(clock.first, clock.today, newest))
+
     def watermark(self) -> date | None:
         """Replay's clock: newest received date minus the allowed lateness."""
         clock = self.clock
@@ -163,6 +177,19 @@ class Engine:
                     events += _CHAIN_RULES[rule](ctx, chain, unit, due)
                     self.store.put(f"c/{key}", chain)
         return events
+
+    def on_tick(self, tick: Tick, caught_up: bool = False) -> list[Event]:
+        """A clock record of the live input (streams/core/ticks.py): the stream's event time
+        advances the watermark; a wall-clock date counts only while the partition is
+        caught up (product.md §4 Clock: no false "missing" alerts from a backlog)."""
+        if tick.newest is not None:
+            self.observe(tick.newest, tick.first)
+        if tick.finish:
+            return self.finish()
+        if tick.wall is not None and caught_up:
+            return self.tick(tick.wall)
+        watermark = self.watermark()
+        return self.tick(watermark) if watermark is not None else []
 
     def finish(self) -> list[Event]:
         """End of a replay: the clock advances to the last received date."""

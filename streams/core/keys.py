@@ -25,3 +25,10 @@ def beschikking_key(
     product = f"{categorie or ''}{code or ''}"
     ingang = ingangsdatum.isoformat() if ingangsdatum else ""
     return f"{domain}:{gemeente}:b{nummer}:{product}:{ingang}"
+
+
+def partition_key(domain: str, gemeente: str, aanbieder: str) -> str:
+    """The live input's key (architecture §2): every message of a chain carries the same
+    (gemeente, aanbieder) pair, retours and the 319 included, so all partners of a link
+    meet on one partition."""
+    return f"{domain}:{gemeente}:{aanbieder}"
