@@ -12,6 +12,7 @@ from typing import Any
 import click
 import orjson
 
+from streams.app.commands import live, run_ingest, run_worker, with_kafka, worker_options
 from streams.archive import iter_items
 from streams.core.config import Terms
 from streams.core.decode import Envelope, failure
@@ -137,7 +138,7 @@ def _state_dir(out: Path, state: Path | None) -> Path:
 @main.command()
 @click.argument("paths", nargs=-1, required=True,
                 type=click.Path(exists=True, path_type=Path))
-@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               envvar="KETENLINK_OUT", show_envvar=True, help="Directory for the output files.")
 @click.option("--state", type=click.Path(file_okay=False, path_type=Path),
               envvar="KETENLINK_STATE", show_envvar=True,
@@ -161,13 +162,24 @@ def _state_dir(out: Path, state: Path | None) -> Path:
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar (default: when stderr is a terminal).")
 @click.option("--kill-after", type=int, hidden=True)  # tests: SIGKILL at this input
+@click.option("--to-kafka", is_flag=True,
+              help="Publish the archive to the input topic instead (for a live worker); "
+                   "--out is then not needed.")
+@with_kafka
 @common
-def replay(paths: tuple[Path, ...], out: Path, state: Path | None, manifest: Path | None,
-           fresh: bool, workers: int, checkpoint_every: int, allowed_lateness: int,
-           alerts_from_days: int, progress: bool | None, kill_after: int | None,
-           hmac_key_file: Path | None, dev: bool, zone: str) -> None:
+def replay(paths: tuple[Path, ...], out: Path | None, state: Path | None,
+           manifest: Path | None, fresh: bool, workers: int, checkpoint_every: int,
+           allowed_lateness: int, alerts_from_days: int, progress: bool | None,
+           kill_after: int | None, to_kafka: bool, hmac_key_file: Path | None, dev: bool,
+           zone: str, **kafka: Any) -> None:
     """Replay archives (directories, .zip, .tar.gz of XML; JSON Lines of parsed records)
     through the engine and write the output files to OUT."""
+    if to_kafka:
+        s = live(settings(hmac_key_file, dev, zone), **kafka)
+        run_ingest(s, paths, manifest, finish=True, workers=max(0, workers))
+        return
+    if out is None:
+        raise click.UsageError("--out is required (unless --to-kafka)")
     terms = Terms(allowed_lateness_days=allowed_lateness, alerts_from_days=alerts_from_days)
     opts = ReplayOptions(paths, out, _state_dir(out, state), manifest, terms,
                          max(1, checkpoint_every), max(0, workers),
@@ -195,3 +207,28 @@ def generate(out: Path, messages: int, seed: int, fmt: str, bad: int) -> None:
     click.echo(f"{summary.messages} messages ({summary.duplicates} duplicates, {summary.bad} "
                f"broken) in {summary.seconds:.1f} s → {summary.archive}; known answers in "
                f"{summary.expected}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True,
+                type=click.Path(exists=True, path_type=Path))
+@click.option("--manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A manifest.jsonl giving arrival order and receipt timestamps.")
+@click.option("--finish/--no-finish", default=False, show_default=True,
+              help="End with a clock record that advances every partition to the newest "
+                   "received date (as the end of a replay does).")
+@with_kafka
+@common
+def ingest(paths: tuple[Path, ...], manifest: Path | None, finish: bool,
+           hmac_key_file: Path | None, dev: bool, zone: str, **kafka: Any) -> None:
+    """Parse XML (files, directories, .zip, .tar.gz) or JSON Lines of parsed records and
+    publish them to the input topic; what does not parse goes to the dead-letter topic."""
+    run_ingest(live(settings(hmac_key_file, dev, zone), **kafka), paths, manifest, finish, 0)
+
+
+@main.command()
+@worker_options
+@common
+def worker(hmac_key_file: Path | None, dev: bool, zone: str, **flags: Any) -> None:
+    """The live service: the engine on Kafka (Faust), with /metrics and /ready."""
+    run_worker(settings(hmac_key_file, dev, zone), **flags)

@@ -59,6 +59,17 @@ class StepMeasured:
 
 
 @dataclass(frozen=True, slots=True)
+class StepWithdrawn:
+    """A measured step no longer holds: the line it measured was withdrawn (status 3)."""
+
+    metric: str
+    subject: str
+    domain: str
+    gemeente: str
+    aanbieder: str
+
+
+@dataclass(frozen=True, slots=True)
 class TrajectoryUpdated:
     """A trajectory's current membership (the compacted trajectory topic, keyed by id)."""
 
@@ -72,4 +83,4 @@ class TrajectoryUpdated:
     merged: tuple[str, ...]
 
 
-Event = UnitLinked | Alert | StepMeasured | TrajectoryUpdated
+Event = UnitLinked | Alert | StepMeasured | StepWithdrawn | TrajectoryUpdated

@@ -11,7 +11,8 @@ from datetime import date
 from typing import Any
 
 from streams.core.chain import Chain, Trajectory, ZorgLine
-from streams.core.events import Alert, StepMeasured, UnitLinked
+from streams.core.events import Alert, StepMeasured, TrajectoryUpdated, UnitLinked
+from streams.core.model import Failure
 from streams.core.zorg import TEMPORARY
 
 Record = dict[str, Any]
@@ -53,6 +54,22 @@ def step_record(s: StepMeasured) -> Record:
     return {"metric": s.metric, "subject": s.subject, "value": s.value, "unit": s.unit,
             "domain": s.domain, "gemeente": s.gemeente, "aanbieder": s.aanbieder,
             "msg": s.msg}
+
+
+def failure_record(f: Failure) -> Record:
+    """A failure as rejects.jsonl and the dead-letter topic carry it (without the raw bytes,
+    which the shells add)."""
+    return {"record": "failure", "reason": f.reason, "detail": f.detail, "source": f.source,
+            "digest": f.digest, "size": f.size,
+            "received_at": f.received_at.isoformat() if f.received_at else None}
+
+
+def trajectory_update_record(t: TrajectoryUpdated) -> Record:
+    """The compacted trajectory topic's record: the trajectory's current membership."""
+    return {"trajectory_id": t.trajectory_id, "domain": t.domain, "gemeente": t.gemeente,
+            "aanbieder": t.aanbieder, "client": t.client,
+            "toewijzingen": list(t.toewijzingen), "requests": list(t.requests),
+            "merged": list(t.merged)}
 
 
 def trajectory_record(chain: Chain, t: Trajectory) -> Record:

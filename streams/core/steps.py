@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Literal
 
+from streams.core.chain import Chain
 from streams.core.context import Context
-from streams.core.events import Event, StepMeasured
+from streams.core.events import Event, StepMeasured, StepWithdrawn
 
 
 def measure(ctx: Context, metric: str, subject: str, value: int,
@@ -23,5 +24,10 @@ def measure(ctx: Context, metric: str, subject: str, value: int,
     return [step]
 
 
-def forget(ctx: Context, metric: str, subject: str) -> None:
-    ctx.store.delete(f"t/{metric}|{subject}")
+def forget(ctx: Context, chain: Chain, metric: str, subject: str) -> list[Event]:
+    """Remove a measurement; an event when there was one (the live topic drops it too)."""
+    key = f"t/{metric}|{subject}"
+    if ctx.store.get(key) is None:
+        return []
+    ctx.store.delete(key)
+    return [StepWithdrawn(metric, subject, chain.domain, chain.gemeente, chain.aanbieder)]

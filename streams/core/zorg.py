@@ -133,7 +133,7 @@ def _withdraw(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
     for rule in ("start_late", "stop_late", "stop_missing", "unlinked"):
         events += ctx.alerts.resolve(rule, old.line_key, ctx.today)
     for metric in ("start_report_delay", "stop_report_delay", "care_duration"):
-        forget(ctx, metric, old.line_key)
+        events += forget(ctx, chain, metric, old.line_key)
     if old.msg == "305" and old.toewijzing:
         events += _assignment_care(ctx, chain, old.toewijzing, z.message_key)
     return events
@@ -205,8 +205,7 @@ def _assignment_care(ctx: Context, chain: Chain, key: str, msg: str) -> list[Eve
     begins = [z.begindatum for z in chain.zorg.values()
               if z.msg == "305" and z.toewijzing == key and z.counts()]
     if v is None or not begins:
-        forget(ctx, "assignment_care", key)
-        return []
+        return forget(ctx, chain, "assignment_care", key)
     return measure(ctx, "assignment_care", key, (min(begins) - v.ingangsdatum).days, "days",
                    chain.domain, chain.gemeente, chain.aanbieder, msg)
 

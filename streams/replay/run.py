@@ -26,9 +26,16 @@ import orjson
 
 from streams.core.config import Terms
 from streams.core.engine import Engine
-from streams.core.events import Alert, Event, StepMeasured, TrajectoryUpdated, UnitLinked
+from streams.core.events import (
+    Alert,
+    Event,
+    StepMeasured,
+    StepWithdrawn,
+    TrajectoryUpdated,
+    UnitLinked,
+)
 from streams.core.model import Failure, Message, Parsed
-from streams.core.outputs import alert_record
+from streams.core.outputs import alert_record, failure_record
 from streams.replay.finish import write_outputs
 from streams.replay.parallel import parsed_inputs
 from streams.replay.progress import Progress
@@ -95,7 +102,8 @@ class Replay:
         self.rejects = _reopen(opts.state / "rejects.part", self.meta.rejects_bytes)
         self._routes: dict[type, Callable[[Any], None]] = {
             Alert: self._alert, UnitLinked: self._linked,
-            StepMeasured: _ignore, TrajectoryUpdated: _ignore,  # final state at the end
+            # final state at the end:
+            StepMeasured: _ignore, StepWithdrawn: _ignore, TrajectoryUpdated: _ignore,
         }
 
     def _resume(self, fp: str) -> RunMeta:
@@ -167,7 +175,7 @@ class Replay:
     def _reject(self, f: Failure, raw: bytes | None) -> None:
         """rejects.jsonl: the failure record and the input as received, base64."""
         self.meta.rejects[f.reason] += 1
-        record = {**_failure_record(f),
+        record = {**failure_record(f),
                   "raw": base64.b64encode(raw).decode() if raw is not None else None}
         self.rejects.write(orjson.dumps(record) + b"\n")
 
@@ -190,12 +198,6 @@ def _ignore(_: object) -> None:
 
 def _type_of(m: Message) -> str:
     return f"{m.domain} {m.msg} {m.release}"
-
-
-def _failure_record(f: Failure) -> dict[str, Any]:
-    return {"record": "failure", "reason": f.reason, "detail": f.detail, "source": f.source,
-            "digest": f.digest, "size": f.size,
-            "received_at": f.received_at.isoformat() if f.received_at else None}
 
 
 def _reopen(path: Path, size: int) -> BinaryIO:

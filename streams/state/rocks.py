@@ -57,15 +57,15 @@ def options(block_cache_mib: int = 96, write_buffer_mib: int = 32) -> Options:
     return opts
 
 
-class RocksStore:
-    """The Store port over one RocksDB database, with a write-back layer and a small cache
-    of decoded values (the engine reads the same chain many times in a row)."""
+class StagedStore:
+    """The Store port over an open RocksDB database, with a write-back layer and a small
+    cache of decoded values (the engine reads the same chain many times in a row). How the
+    staged changes reach the database is the subclass's `commit`: one write batch here, a
+    Faust table (local RocksDB and changelog) in the live worker."""
 
-    def __init__(self, path: Path, *, cache_entries: int = 50_000,
-                 block_cache_mib: int = 64, write_buffer_mib: int = 32,
+    def __init__(self, db: Rdict, *, cache_entries: int = 50_000,
                  hot: tuple[str, ...] = ("c/", "h/")) -> None:
-        path.mkdir(parents=True, exist_ok=True)
-        self.db = Rdict(str(path), options(block_cache_mib, write_buffer_mib))
+        self.db = db
         self._dirty: dict[str, Any] = {}
         self._cache: OrderedDict[str, Any] = OrderedDict()  # the oldest entry goes first
         self._cache_entries = cache_entries
@@ -128,21 +128,22 @@ class RocksStore:
             yield key, it.value()
             it.next()
 
-    def commit(self, meta: dict[str, Any] | None = None) -> None:
-        """Write every pending change, and `meta`, in one atomic batch."""
+    def take_changes(self, meta: dict[str, Any] | None = None) -> dict[str, bytes | None]:
+        """Every pending change (and `meta`) encoded, None for a delete; the cache keeps
+        the hot values decoded, and the write-back layer is empty again."""
         for stage in self.before_commit:
             stage()
-        batch = WriteBatch(raw_mode=True)
+        changes: dict[str, bytes | None] = {}
         for key, value in {**self._dirty, **(meta or {})}.items():
             if value is _DELETED:
-                batch.delete(key.encode())
+                changes[key] = None
                 self._cache.pop(key, None)
             else:
-                batch.put(key.encode(), codec.dumps(value))
+                changes[key] = codec.dumps(value)
                 if key.startswith(self._hot) or key in self._cache:
                     self._remember(key, value)
-        self.db.write(batch)
         self._dirty.clear()
+        return changes
 
     def _remember(self, key: str, value: Any) -> None:
         cache = self._cache
@@ -150,12 +151,34 @@ class RocksStore:
         if len(cache) > self._cache_entries:
             cache.popitem(last=False)
 
+
+
+class RocksStore(StagedStore):
+    """The replay's store: one RocksDB database of its own, committed in atomic batches."""
+
+    def __init__(self, path: Path, *, cache_entries: int = 50_000,
+                 block_cache_mib: int = 64, write_buffer_mib: int = 32,
+                 hot: tuple[str, ...] = ("c/", "h/")) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        db = Rdict(str(path), options(block_cache_mib, write_buffer_mib))
+        super().__init__(db, cache_entries=cache_entries, hot=hot)
+
+    def commit(self, meta: dict[str, Any] | None = None) -> None:
+        """Write every pending change, and `meta`, in one atomic batch."""
+        batch = WriteBatch(raw_mode=True)
+        for key, raw in self.take_changes(meta).items():
+            if raw is None:
+                batch.delete(key.encode())
+            else:
+                batch.put(key.encode(), raw)
+        self.db.write(batch)
+
     def close(self) -> None:
         self.db.close()
 
 
 class RocksDueIndex:
-    """The DueIndex port on a RocksStore: entries `d/{day}|{token}` → due, in date order.
+    """The DueIndex port on a StagedStore: entries `d/{day}|{token}` → due, in date order.
 
     New entries wait in memory, grouped by day, and join the store's next commit. Entries
     are popped from the front, so the front of the key range fills with tombstones: a pop
@@ -163,7 +186,7 @@ class RocksDueIndex:
     the floor is filed under the floor (its own due date is the value).
     """
 
-    def __init__(self, store: RocksStore) -> None:
+    def __init__(self, store: StagedStore) -> None:
         self.store = store
         self._added: dict[date, dict[str, date]] = {}  # filed day → token → due
         self._floor: date | None = store.get(_FLOOR)

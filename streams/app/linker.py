@@ -1,0 +1,131 @@
+"""The agent's work on one input record: decode, apply to the partition's engine, write the
+state and the outbox entry, send the outputs (architecture §2).
+
+Faust flushes the producer before it commits input offsets, so everything an input wrote
+or sent is delivered before the input counts as done; the outbox (streams/app/partition.py)
+covers a worker killed before that.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from streams.app.config import LiveSettings
+from streams.app.metrics import Metrics
+from streams.app.partition import PartitionStore, Table
+from streams.app.records import Output, Router, decode_input
+from streams.core.engine import Engine
+from streams.core.events import Alert, Event, TrajectoryUpdated
+from streams.core.model import Failure
+from streams.core.ticks import Tick
+from streams.state.rocks import RocksDueIndex
+
+_TALLY = "tally"
+
+
+class Producer(Protocol):
+    async def send(self, topic: str, key: bytes | None, value: bytes | None,
+                   partition: int | None, timestamp: float | None,
+                   headers: Any) -> Any: ...
+
+    async def flush(self) -> None: ...
+
+
+@dataclass(slots=True)
+class Partition:
+    store: PartitionStore
+    engine: Engine
+    fresh: bool = True  # no input handled since the assignment: redo the outbox first
+    offset: int = -1  # the last offset handled
+
+
+class Linker:
+    def __init__(self, settings: LiveSettings, table: Table, producer: Producer,
+                 metrics: Metrics) -> None:
+        self.settings = settings
+        self.table = table
+        self.producer = producer
+        self.metrics = metrics
+        self.router = Router(settings.topics)
+        self.parts: dict[int, Partition] = {}
+        self.tallies: dict[int, dict[str, int]] = {}
+
+    def part(self, partition: int) -> Partition:
+        part = self.parts.get(partition)
+        if part is None:
+            store = PartitionStore(self.table, partition)
+            engine = Engine(store, RocksDueIndex(store), terms=self.settings.terms)
+            part = self.parts[partition] = Partition(store, engine)
+            self.tallies[partition] = dict(store.get(_TALLY) or {})
+        return part
+
+    def forget(self) -> None:
+        """After a rebalance: partitions are opened (and their outboxes redone) anew."""
+        self.parts.clear()
+        self.tallies.clear()
+
+    async def handle(self, partition: int, offset: int, key: bytes | None,
+                     value: bytes | None, caught_up: bool) -> None:
+        part = self.part(partition)
+        if part.fresh:
+            part.fresh = False
+            await self._send(part.store.redo(offset))
+        record = decode_input(value, key, f"{self.settings.topics.input}/{partition}/{offset}")
+        if isinstance(record, Failure):
+            self.metrics.failure(record)
+            outputs = [self.router.dead_letter(record, value)]
+        else:
+            events = self._apply(part, record, caught_up)
+            outputs = self.router.outputs(events)
+        part.store.commit(offset, outputs)
+        part.offset = offset
+        await self._send(outputs)
+        if part.store.unconfirmed >= self.settings.confirm_every:
+            await self.producer.flush()
+            part.store.confirm(offset)
+
+    def _apply(self, part: Partition, record: Any, caught_up: bool) -> list[Event]:
+        if isinstance(record, Tick):
+            events = part.engine.on_tick(record, caught_up)
+        else:
+            self.metrics.message(record)
+            events = part.engine.apply(record)
+        if events:
+            self.metrics.events(events)
+            self._tally(part, events)
+        return events
+
+    def _tally(self, part: Partition, events: list[Event]) -> None:
+        """Open alerts and live trajectories of the partition, kept in its state so that a
+        restarted worker reports them right."""
+        tally = self.tallies[part.store.partition]
+        before = dict(tally)
+        for e in events:
+            if isinstance(e, Alert):
+                key = f"alert|{e.domain}|{e.rule}"
+                tally[key] = tally.get(key, 0) + (1 if e.status == "raised" else -1)
+            elif isinstance(e, TrajectoryUpdated):
+                self._trajectories(part, e, tally)
+        if tally != before:
+            part.store.put(_TALLY, dict(tally))
+
+    @staticmethod
+    def _trajectories(part: Partition, e: TrajectoryUpdated, tally: dict[str, int]) -> None:
+        key = f"trajectory|{e.domain}|"
+        if part.store.get(f"tj/{e.trajectory_id}") is None:
+            part.store.put(f"tj/{e.trajectory_id}", True)
+            tally[key] = tally.get(key, 0) + 1
+        for old in e.merged:
+            if part.store.get(f"tj/{old}") is not None:
+                part.store.delete(f"tj/{old}")
+                tally[key] -= 1
+
+    async def _send(self, outputs: list[Output]) -> None:
+        for topic, key, value in outputs:
+            await self.producer.send(topic, key, value, None, None, None)
+
+    def wall_tick(self) -> Tick:
+        return Tick(wall=datetime.now(ZoneInfo(self.settings.base.zone)).date())

@@ -1,0 +1,142 @@
+"""The composition root of the live service: `create_app(settings)` builds the Faust app
+with its topics, the state table, the agent, the clock timer and the web pages. Nothing
+runs at import time."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import faust
+from faust.sensors.prometheus import setup_prometheus_sensors
+from faust.types import TP
+from prometheus_client import CollectorRegistry
+
+from streams.app.config import LiveSettings
+from streams.app.linker import Linker
+from streams.app.metrics import Metrics
+from streams.app.records import tick_value
+
+_MiB = 1 << 20
+MAX_RECORD = 8 * _MiB  # an outbox entry holds a whole input's state changes
+
+
+def create_app(s: LiveSettings, registry: CollectorRegistry | None = None) -> faust.App:
+    registry = registry or CollectorRegistry()
+    app = faust.App(
+        s.app_id, broker=f"kafka://{s.bootstrap}", store="rocksdb://",
+        datadir=str(s.data_dir), topic_partitions=s.partitions,
+        topic_replication_factor=s.replication, table_standby_replicas=0,
+        key_serializer="raw", value_serializer="raw", consumer_auto_offset_reset="earliest",
+        producer_max_request_size=MAX_RECORD, producer_acks=-1,
+        broker_commit_every=1000, broker_commit_interval=1.0,
+        web_host=s.web_host, web_port=s.web_port, web_tables_enabled=False,
+        web_router_enabled=False, web_graph_enabled=False, web_stats_enabled=False,
+    )
+    topics = s.topics
+    source = app.topic(topics.input, partitions=s.partitions, key_type=bytes,
+                       value_type=bytes)
+    outputs = [app.topic(name, partitions=s.partitions, key_type=bytes, value_type=bytes)
+               for name in (topics.links, topics.alerts, topics.process_times,
+                            topics.dead_letter)]
+    outputs.append(app.topic(topics.trajectories, partitions=s.partitions, compacting=True,
+                             key_type=bytes, value_type=bytes))
+    table = app.Table(
+        "state", partitions=s.partitions, key_type=bytes, value_type=bytes,  # raw bytes
+        # Faust's default is a 2 GiB block cache per partition database.
+        options={"driver": "rocksdict", "block_cache_size": 64 * _MiB,
+                 "write_buffer_size": 16 * _MiB, "max_write_buffer_number": 2,
+                 "max_open_files": 256},
+        extra_topic_configs={"max.message.bytes": str(MAX_RECORD)},
+    )
+    metrics = Metrics(registry, gemeente=s.metrics_gemeente)
+    linker = Linker(s, table, app.producer, metrics)
+    _wire(app, s, source, linker, metrics)
+    setup_prometheus_sensors(app, "/metrics", registry, name_prefix="faust")
+
+    async def declare() -> None:
+        for topic in outputs:
+            await topic.maybe_declare()
+
+    app.task(declare)
+    return app
+
+
+def _wire(app: faust.App, s: LiveSettings, source: Any, linker: Linker,
+          metrics: Metrics) -> None:
+    async def link(stream: Any) -> None:
+        async for event in stream.events():
+            m = event.message
+            lag = app.consumer.highwater(TP(m.topic, m.partition)) - m.offset - 1
+            await linker.handle(m.partition, m.offset, m.key, m.value,
+                                lag <= s.caught_up_lag)
+
+    app.agent(source, name=f"{s.app_id}.link")(link)
+
+    async def forget(*_: Any, **__: Any) -> None:
+        linker.forget()
+
+    app.on_partitions_revoked.connect(forget)
+    app.on_partitions_assigned.connect(forget)
+
+    async def gauges() -> None:
+        _gauges(app, s, linker, metrics)
+
+    app.timer(5.0)(gauges)
+
+    async def ticks() -> None:
+        """Wall-clock ticks into the partitions held (a timer cannot write a table)."""
+        value = tick_value(linker.wall_tick())
+        for tp in sorted(app.consumer.assignment()):
+            if tp.topic == s.topics.input:
+                await app.producer.send(tp.topic, b"~tick", value, tp.partition, None, None)
+
+    if s.tick_seconds > 0:
+        app.timer(s.tick_seconds)(ticks)
+
+    async def ready(web: Any, request: Any) -> Any:
+        ok = is_ready(app, s)
+        return web.json({"ready": ok}, status=200 if ok else 503)
+
+    app.page("/ready")(ready)
+
+
+def is_ready(app: faust.App, s: LiveSettings) -> bool:
+    """Assigned input partitions, and no rebalance or table recovery under way."""
+    try:
+        held = [tp for tp in app.consumer.assignment() if tp.topic == s.topics.input]
+    except (AttributeError, RuntimeError):
+        return False
+    return bool(held) and not app.rebalancing and not app.in_recovery
+
+
+def _gauges(app: faust.App, s: LiveSettings, linker: Linker, metrics: Metrics) -> None:
+    metrics.ready.set(1 if is_ready(app, s) else 0)
+    metrics.lag.clear()
+    for partition, part in list(linker.parts.items()):
+        hw = app.consumer.highwater(TP(s.topics.input, partition))
+        metrics.lag.labels(str(partition)).set(max(0, hw - part.offset - 1))
+    clocks = [p.engine.clock.today for p in linker.parts.values() if p.engine.clock]
+    if clocks:
+        metrics.clock(max(clocks))
+    metrics.tallies({p: t for p, t in linker.tallies.items() if p in linker.parts})
+
+
+def run_worker(s: LiveSettings) -> None:
+    """Run the worker until it is stopped (SIGTERM / Ctrl-C)."""
+    from faust.worker import Worker  # noqa: PLC0415 - only the worker command needs it
+
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    app = create_app(s)
+    Worker(app, loglevel=s.log_level, logging_config=logging_config(s.log_level)
+           ).execute_from_commandline()
+
+
+def logging_config(level: str) -> dict[str, Any]:
+    """Structured JSON log lines (streams/app/logs.py); no message content is ever logged."""
+    return {
+        "version": 1, "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "streams.app.logs.JsonFormatter"}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json"}},
+        "root": {"level": level.upper(), "handlers": ["stderr"]},
+    }
