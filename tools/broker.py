@@ -143,6 +143,19 @@ def _tail(text: str, lines: int = LOG_TAIL_LINES) -> str:
     return "\n".join(text.rstrip().splitlines()[-lines:])
 
 
+def _log_excerpt(log: Path) -> str:
+    """What a failure message shows of broker.log: its tail, after its first ERROR line (and
+    the line after it) when that is not in the tail, which a shutdown fills with routine lines."""
+    text = _read(log)
+    tail = _tail(text)
+    lines = text.splitlines()
+    at = next((i for i, line in enumerate(lines) if " ERROR " in line), None)
+    if at is not None and lines[at] not in tail:
+        first = "\n".join(lines[at : at + 2])  # the error and its exception's message
+        return f"{log}, first error:\n{first}\n... last {LOG_TAIL_LINES} lines:\n{tail}"
+    return f"{log} ends with:\n{tail}"
+
+
 def fetch(cache: Path | None = None) -> Path:
     """Returns `cache/<kafka-version>/libs`, holding every jar the broker needs.
 
@@ -412,14 +425,15 @@ def _format_storage(java_bin: str, libs: Path, config: Path) -> None:
         )
 
 
-def _launch(java_bin: str, libs: Path, config: Path) -> subprocess.Popen[bytes]:
-    """Starts kafka.Kafka in its own session, stdout and stderr appended to broker.log."""
+def _launch(java_bin: str, libs: Path, config: Path, detach: bool) -> subprocess.Popen[bytes]:
+    """Starts kafka.Kafka, stdout and stderr appended to broker.log; in a session of its own
+    when `detach`, else in this process's group."""
     workdir = config.parent
     command = _java_command(java_bin, libs, workdir, KAFKA_MAIN, str(config))
     with (workdir / "broker.log").open("ab") as log:
         return subprocess.Popen(
             command, cwd=workdir, stdin=subprocess.DEVNULL, stdout=log,
-            stderr=subprocess.STDOUT, start_new_session=True,
+            stderr=subprocess.STDOUT, start_new_session=detach,
         )
 
 
@@ -434,15 +448,12 @@ def _wait_ready(broker: Broker, port: int, timeout: float) -> None:
         code = broker._process.poll()
         if code is not None:
             raise BrokerError(
-                f"the broker exited (code {code}) before it was ready; {log} ends with:\n"
-                + _tail(_read(log))
+                f"the broker exited (code {code}) before it was ready; " + _log_excerpt(log)
             )
         if STARTED_MARK in _read(log) and _connects(port):
             return
         time.sleep(0.2)
-    raise BrokerError(
-        f"the broker was not ready within {timeout:.0f} s; {log} ends with:\n" + _tail(_read(log))
-    )
+    raise BrokerError(f"the broker was not ready within {timeout:.0f} s; " + _log_excerpt(log))
 
 
 def _refuse_running(workdir: Path) -> None:
@@ -455,12 +466,14 @@ def _refuse_running(workdir: Path) -> None:
         )
 
 
-def _start_once(java_bin: str, libs: Path, workdir: Path, port: int, timeout: float) -> Broker:
+def _start_once(
+    java_bin: str, libs: Path, workdir: Path, port: int, timeout: float, detach: bool
+) -> Broker:
     """One attempt of start() on client port `port`; ends the process when it fails."""
     (controller_port,) = _free_ports(1, avoid=port)
     config = _prepare(workdir, port, controller_port)
     _format_storage(java_bin, libs, config)
-    process = _launch(java_bin, libs, config)
+    process = _launch(java_bin, libs, config, detach)
     broker = Broker(f"{HOST}:{port}", process.pid, workdir, process)
     record = {"pid": broker.pid, "bootstrap": broker.bootstrap}
     (workdir / "broker.json").write_text(json.dumps(record) + "\n")
@@ -478,12 +491,15 @@ def start(
     *,
     cache: Path | None = None,
     timeout: float = READY_TIMEOUT,
+    detach: bool = True,
 ) -> Broker:
     """Starts a fresh, empty broker in `workdir` and returns once it serves clients.
 
     It listens on 127.0.0.1 only: clients on `port` (a free one when None), the KRaft
-    controller on another free port. The broker keeps running after this process exits, until
-    stopped; its pid and bootstrap address are in workdir/broker.json. Data that an earlier
+    controller on another free port. Its pid and bootstrap address are in workdir/broker.json.
+    With `detach` it runs in a session of its own and outlives this process until stopped (the
+    CLI's start); without, it stays in this process group, so that whatever signals the group
+    (Ctrl-C, a test runner's or CI's kill of the group) ends it too. Data that an earlier
     broker left in workdir/data is wiped. Fetches the jars first if needed (see fetch()).
     Raises BrokerError, with the tail of workdir/broker.log, when the broker does not become
     ready within `timeout` seconds (its process is then ended), or when a broker recorded in
@@ -496,12 +512,14 @@ def start(
     _refuse_running(workdir)
     if port is not None:
         _check_port(port)
-        return _start_once(java_bin, libs, workdir, port, timeout)
+        return _start_once(java_bin, libs, workdir, port, timeout, detach)
     for attempt in range(1, START_ATTEMPTS + 1):
         try:
-            return _start_once(java_bin, libs, workdir, _free_ports(1)[0], timeout)
-        except BrokerError as error:
-            if attempt == START_ATTEMPTS or PORT_TAKEN_MARK not in str(error):
+            picked = _free_ports(1)[0]
+            return _start_once(java_bin, libs, workdir, picked, timeout, detach)
+        except BrokerError:
+            clash = PORT_TAKEN_MARK in _read(workdir / "broker.log")
+            if attempt == START_ATTEMPTS or not clash:
                 raise
     raise AssertionError("unreachable")
 
@@ -538,14 +556,16 @@ def _cmd_stop(args: argparse.Namespace) -> int:
 
 
 def _raise_interrupt(signum: int, frame: object) -> None:
-    """A SIGTERM handler that unwinds like Ctrl-C does."""
+    """A signal handler that unwinds like Ctrl-C does."""
     raise KeyboardInterrupt
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     """Runs a broker in the foreground until Ctrl-C (or SIGTERM), then stops it."""
-    signal.signal(signal.SIGTERM, _raise_interrupt)
-    broker = start(_workdir(args), args.port)
+    # Explicit for SIGINT too: a shell's background job would otherwise inherit it ignored.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _raise_interrupt)
+    broker = start(_workdir(args), args.port, detach=False)
     print(f"Kafka at {broker.bootstrap} (log: {broker.workdir / 'broker.log'}); Ctrl-C stops it",
           flush=True)
     assert broker._process is not None

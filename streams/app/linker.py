@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from streams.app.config import LiveSettings
 from streams.app.metrics import Metrics
-from streams.app.partition import PartitionStore, Table
+from streams.app.partition import Changelog, PartitionStore, Producer
 from streams.app.records import Output, Router, decode_input
 from streams.core.engine import Engine
 from streams.core.events import Alert, Event, TrajectoryUpdated
@@ -24,14 +24,6 @@ from streams.core.ticks import Tick
 from streams.state.rocks import RocksDueIndex
 
 _TALLY = "tally"
-
-
-class Producer(Protocol):
-    async def send(self, topic: str, key: bytes | None, value: bytes | None,
-                   partition: int | None, timestamp: float | None,
-                   headers: Any) -> Any: ...
-
-    async def flush(self) -> None: ...
 
 
 @dataclass(slots=True)
@@ -43,10 +35,10 @@ class Partition:
 
 
 class Linker:
-    def __init__(self, settings: LiveSettings, table: Table, producer: Producer,
+    def __init__(self, settings: LiveSettings, changelog: Changelog, producer: Producer,
                  metrics: Metrics) -> None:
         self.settings = settings
-        self.table = table
+        self.changelog = changelog
         self.producer = producer
         self.metrics = metrics
         self.router = Router(settings.topics)
@@ -56,7 +48,7 @@ class Linker:
     def part(self, partition: int) -> Partition:
         part = self.parts.get(partition)
         if part is None:
-            store = PartitionStore(self.table, partition)
+            store = PartitionStore(self.changelog, self.producer, partition)
             engine = Engine(store, RocksDueIndex(store), terms=self.settings.terms)
             part = self.parts[partition] = Partition(store, engine)
             self.tallies[partition] = dict(store.get(_TALLY) or {})
@@ -72,7 +64,7 @@ class Linker:
         part = self.part(partition)
         if part.fresh:
             part.fresh = False
-            await self._send(part.store.redo(offset))
+            await self._send(await part.store.redo(offset))
         record = decode_input(value, key, f"{self.settings.topics.input}/{partition}/{offset}")
         if isinstance(record, Failure):
             self.metrics.failure(record)
@@ -80,12 +72,11 @@ class Linker:
         else:
             events = self._apply(part, record, caught_up)
             outputs = self.router.outputs(events)
-        part.store.commit(offset, outputs)
+        await part.store.commit(offset, outputs)
         part.offset = offset
         await self._send(outputs)
         if part.store.unconfirmed >= self.settings.confirm_every:
-            await self.producer.flush()
-            part.store.confirm(offset)
+            await part.store.confirm()
 
     def _apply(self, part: Partition, record: Any, caught_up: bool) -> list[Event]:
         if isinstance(record, Tick):

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, get_args
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from streams.core.codes import BY_CODE
 from streams.core.events import (
     Alert,
     Event,
@@ -21,7 +22,7 @@ from streams.core.events import (
     TrajectoryUpdated,
     UnitLinked,
 )
-from streams.core.model import Failure, Message
+from streams.core.model import Failure, FailureReason, Message
 
 _WERKDAGEN = (0, 1, 2, 3, 4, 5, 7, 10, 15, 20, 30, 60)
 _DAYS = (0, 7, 14, 28, 42, 56, 91, 182, 365, 730)
@@ -65,6 +66,9 @@ class Metrics:
                                "up), as a Unix time", registry=r)
         self.ready = Gauge("ketenlink_ready", "1 when the worker is assigned and recovered",
                            registry=r)
+        for reason in get_args(FailureReason):  # every series there from the start, at 0
+            self.failures.labels(reason)
+            self.dead_letters.labels(reason)
         self._routes: dict[type, Callable[[Any], None]] = {
             UnitLinked: self._link, Alert: self._alert, StepMeasured: self._step,
             StepWithdrawn: lambda _: None,  # a histogram cannot take an observation back
@@ -111,4 +115,14 @@ class Metrics:
         self.alerts.labels(a.domain, self._label(a.gemeente), a.rule, a.status).inc()
 
     def _step(self, s: StepMeasured) -> None:
-        self.steps[s.metric].labels(s.domain, self._label(s.gemeente), s.msg).observe(s.value)
+        self.steps[s.metric].labels(s.domain, self._label(s.gemeente), _msg_type(s)).observe(
+            s.value)
+
+
+def _msg_type(s: StepMeasured) -> str:
+    """The message type of the measured unit (301, 305, …): a message or line key names its
+    BerichtCode (3 digits; a toewijzing key has the 4-digit gemeente there)."""
+    code = s.subject.split(":", 2)[1] if s.subject.count(":") >= 2 else ""
+    if len(code) == 3 and code.isdigit() and int(code) in BY_CODE:
+        return BY_CODE[int(code)].heen_msg
+    return "301"  # assignment → care: a toewijzing

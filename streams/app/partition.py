@@ -1,16 +1,17 @@
-"""One input partition's state on a Faust table: the core's Store and DueIndex, made
+"""One input partition's state, beside a Faust table: the core's Store and DueIndex, made
 crash-safe with an outbox.
 
-Faust writes a table key to the local RocksDB at once and to the changelog when the
-producer gets to it; a worker killed in between leaves the changelog — and, on another
-machine, the state rebuilt from it — with part of an input's writes. So every input's work
-is one outbox entry, written before its keys: all the state changes and all the output
-records of that input. The changelog is one ordered log per partition, so whatever prefix of
-it survives a crash, the last entry in it holds the whole of any input whose keys were cut
-off. On the first input after an assignment, the entries from the consumer's position on are
-written again (state to the changelog, records to their topics): at-least-once, and a record
-sent twice is the same record with the same key. Entries are dropped once the producer has
-been flushed behind them.
+Faust owns the table's partition databases (opening, closing, recovery from the changelog
+on assignment); this module writes them. Every input's work is one outbox entry: all its
+state changes and all its output records. The entry and the changes go to the local RocksDB
+in one atomic batch, and to the changelog — the entry first. The changelog is one ordered log
+per partition, so whatever prefix of it survives a crash, the last entry in it holds the whole
+of any input whose keys were cut off; and a local database is always at an input's end. On
+the first input after an assignment, the entries from the consumer's position on are written
+again (changes to the changelog, records to their topics): at-least-once, where a record sent
+twice is the same record under the same key. Entries are dropped once the producer has been
+flushed behind them, and the changelog offset reached is then recorded as Faust does, so a
+restart reads only what came after it.
 """
 
 from __future__ import annotations
@@ -20,71 +21,78 @@ from typing import Any, Protocol
 
 from streams.app.records import Output
 from streams.state import codec
-from streams.state.rocks import StagedStore
+from streams.state.rocks import StagedStore, write_changes
 
 _OUTBOX = "~o/"
 
 
-class Table(Protocol):
-    """What is used of a Faust table (raw keys and values)."""
+class Producer(Protocol):
+    async def send(self, topic: str, key: bytes | None, value: bytes | None,
+                   partition: int | None, timestamp: float | None,
+                   headers: Any) -> Any: ...
 
-    data: Any
+    async def flush(self) -> None: ...
 
-    def __setitem__(self, key: bytes, value: bytes) -> None: ...
 
-    def __delitem__(self, key: bytes) -> None: ...
+class Changelog(Protocol):
+    """Faust's side of the table: its changelog topic and its partition databases."""
+
+    topic: str
+
+    def database(self, partition: int) -> Any: ...
+
+    def persisted(self, partition: int, offset: int) -> None: ...
 
 
 def _entry_key(partition: int, offset: int) -> str:
-    # The partition is in the key: Faust deletes a key it cannot place from every
-    # partition's database, and offsets repeat across partitions.
+    # The partition is in the key: offsets repeat across partitions, and Faust looks up a
+    # key it cannot place in every partition's database.
     return f"{_OUTBOX}{partition:05d}/{offset:015d}"
 
 
 class PartitionStore(StagedStore):
-    def __init__(self, table: Table, partition: int) -> None:
-        # The partition's own RocksDB, read directly: within an event Faust reads the same
-        # database, and prefix scans (the due-index, the outbox) need its iterator.
-        super().__init__(table.data._db_for_partition(partition))
-        self.table = table
+    def __init__(self, changelog: Changelog, producer: Producer, partition: int) -> None:
+        super().__init__(changelog.database(partition))
+        self.changelog = changelog
+        self.producer = producer
         self.partition = partition
         self.unconfirmed = 0
+        self._last_sent: Any = None  # the future of the newest changelog record
 
-    def commit(self, offset: int, outputs: list[Output]) -> None:
-        """The input at `offset` is done: its entry, then its state changes."""
+    async def commit(self, offset: int, outputs: list[Output]) -> None:
+        """The input at `offset` is done: its entry and its state changes."""
         changes = self.take_changes()
-        self.table[_entry_key(self.partition, offset).encode()] = codec.dumps(
-            (changes, outputs))
-        self._write(changes)
+        entry = codec.dumps((changes, outputs))
+        await self._write({_entry_key(self.partition, offset): entry, **changes})
         self.unconfirmed += 1
 
-    def _write(self, changes: dict[str, bytes | None]) -> None:
+    async def _write(self, changes: dict[str, bytes | None]) -> None:
+        write_changes(self.db, changes)
         for key, raw in changes.items():
-            if raw is None:
-                del self.table[key.encode()]
-            else:
-                self.table[key.encode()] = raw
+            self._last_sent = await self.producer.send(
+                self.changelog.topic, key.encode(), raw, self.partition, None, None)
 
-    def entries(self, since: int = 0) -> Iterator[tuple[int, dict[str, bytes | None],
-                                                         list[Output]]]:
+    def entries(self, since: int = 0) -> Iterator[tuple[str, bytes]]:
+        """(key, entry) of every outbox entry from offset `since` on, in offset order."""
         prefix = _entry_key(self.partition, 0)[:-15]
-        for key, raw in self.scan_committed(prefix, _entry_key(self.partition, since)):
-            changes, outputs = codec.loads(raw)
-            yield int(key[len(prefix):]), changes, outputs
+        yield from self.scan_committed(prefix, _entry_key(self.partition, since))
 
-    def redo(self, position: int) -> list[Output]:
+    async def redo(self, position: int) -> list[Output]:
         """After an assignment: every entry from `position` (the first offset to be
         consumed) is written again; returns their output records, to be sent again."""
         outputs: list[Output] = []
-        for _, changes, sent in self.entries(position):
-            self._write(changes)
+        for key, entry in list(self.entries(position)):
+            changes, sent = codec.loads(entry)
+            await self._write({key: entry, **changes})
             outputs += sent
         return outputs
 
-    def confirm(self, upto: int) -> None:
-        """The producer was flushed after the entry at `upto`: drop the entries up to it."""
-        for offset, _, _ in list(self.entries()):
-            if offset > upto:
-                break
-            del self.table[_entry_key(self.partition, offset).encode()]
+    async def confirm(self) -> None:
+        """Flush the producer; then every entry is delivered, with its records: drop them."""
+        await self.producer.flush()
+        if self._last_sent is not None and self._last_sent.done():
+            self.changelog.persisted(self.partition, self._last_sent.result().offset)
+        dropped: dict[str, bytes | None] = {key: None for key, _ in self.entries()}
+        if dropped:
+            await self._write(dropped)
         self.unconfirmed = 0

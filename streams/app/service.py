@@ -50,7 +50,7 @@ def create_app(s: LiveSettings, registry: CollectorRegistry | None = None) -> fa
         extra_topic_configs={"max.message.bytes": str(MAX_RECORD)},
     )
     metrics = Metrics(registry, gemeente=s.metrics_gemeente)
-    linker = Linker(s, table, app.producer, metrics)
+    linker = Linker(s, TableChangelog(table), app.producer, metrics)
     _wire(app, s, source, linker, metrics)
     setup_prometheus_sensors(app, "/metrics", registry, name_prefix="faust")
 
@@ -99,6 +99,22 @@ def _wire(app: faust.App, s: LiveSettings, source: Any, linker: Linker,
         return web.json({"ready": ok}, status=200 if ok else 503)
 
     app.page("/ready")(ready)
+
+
+class TableChangelog:
+    """The Faust table's databases and changelog, for streams/app/partition.py. Reaches into
+    the rocksdb store (pinned faust-streaming 0.15.3): the partition's database handle, and
+    the persisted changelog offset that Faust's own writes record."""
+
+    def __init__(self, table: Any) -> None:
+        self.table = table
+        self.topic: str = table.changelog_topic.get_topic_name()
+
+    def database(self, partition: int) -> Any:
+        return self.table.data._db_for_partition(partition)
+
+    def persisted(self, partition: int, offset: int) -> None:
+        self.table.data.set_persisted_offset(TP(self.topic, partition), offset)
 
 
 def is_ready(app: faust.App, s: LiveSettings) -> bool:

@@ -165,13 +165,7 @@ class RocksStore(StagedStore):
 
     def commit(self, meta: dict[str, Any] | None = None) -> None:
         """Write every pending change, and `meta`, in one atomic batch."""
-        batch = WriteBatch(raw_mode=True)
-        for key, raw in self.take_changes(meta).items():
-            if raw is None:
-                batch.delete(key.encode())
-            else:
-                batch.put(key.encode(), raw)
-        self.db.write(batch)
+        write_changes(self.db, self.take_changes(meta))
 
     def close(self) -> None:
         self.db.close()
@@ -220,3 +214,14 @@ class RocksDueIndex:
             for token, due in tokens.items():
                 self.store.stage(f"d/{filed.isoformat()}|{token}", due)
         self._added.clear()
+
+
+def write_changes(db: Rdict, changes: dict[str, bytes | None]) -> None:
+    """Encoded changes (None: delete) in one atomic write batch."""
+    batch = WriteBatch(raw_mode=True)
+    for key, raw in changes.items():
+        if raw is None:
+            batch.delete(key.encode())
+        else:
+            batch.put(key.encode(), raw)
+    db.write(batch)

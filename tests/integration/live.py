@@ -1,0 +1,184 @@
+"""Helpers for the live tests: a worker as a user runs it (a subprocess), the topics read
+back, and the outputs in the shape of replay's files, for comparing the two."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
+
+from tests.conftest import ROOT
+
+Records = list[tuple[bytes | None, bytes | None]]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def ketenlink(*args: str, env: dict[str, str] | None = None) -> str:
+    done = subprocess.run([sys.executable, "-m", "streams", *args], cwd=ROOT,
+                          capture_output=True, text=True, check=False,
+                          env={**os.environ, "KETENLINK_DEV": "1", **(env or {})})
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+class Worker:
+    """`ketenlink worker` in a subprocess, with its own data directory and web port."""
+
+    def __init__(self, bootstrap: str, prefix: str, data_dir: Path, partitions: int,
+                 **flags: str) -> None:
+        self.port = free_port()
+        self.log = data_dir.with_suffix(".log")
+        self.args = [sys.executable, "-m", "streams", "worker", "--bootstrap", bootstrap,
+                     "--topic-prefix", prefix, "--app-id", f"{prefix}-app",
+                     "--partitions", str(partitions), "--data-dir", str(data_dir),
+                     "--web-host", "127.0.0.1", "--web-port", str(self.port),
+                     "--tick-seconds", "0", "--log-level", "warning"]
+        for name, value in flags.items():
+            self.args += [f"--{name.replace('_', '-')}", value]
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Worker:
+        with self.log.open("ab") as log:
+            self.proc = subprocess.Popen(self.args, cwd=ROOT, stdout=log, stderr=log,
+                                         env={**os.environ, "KETENLINK_DEV": "1"})
+        return self
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=5) as r:
+                return int(r.status), bytes(r.read())
+        except urllib.error.HTTPError as err:
+            return int(err.code), err.read()
+        except OSError:
+            return 0, b""
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.kill()
+        self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def log_tail(self) -> str:
+        return self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
+
+
+def wait_until(check: Callable[[], bool], timeout: float, what: str,
+               tell: Callable[[], str] = lambda: "") -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}\n{tell()}")
+        time.sleep(0.25)
+
+
+async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
+    metadata = await consumer._client.fetch_all_metadata()
+    return [TopicPartition(topic, p) for p in sorted(metadata.partitions_for_topic(topic) or [])]
+
+
+async def _read(bootstrap: str, topic: str) -> Records:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        parts = await _partitions(consumer, topic)
+        if not parts:
+            return []
+        consumer.assign(parts)
+        await consumer.seek_to_beginning(*parts)
+        end = await consumer.end_offsets(parts)
+        out: Records = []
+        while [tp for tp in parts if await consumer.position(tp) < end[tp]]:
+            batch = await consumer.getmany(timeout_ms=1000)
+            for records in batch.values():
+                out += [(r.key, r.value) for r in records]
+        return out
+    finally:
+        with contextlib.suppress(asyncio.CancelledError):  # aiokafka, stopped at once
+            await consumer.stop()
+
+
+def read_topic(bootstrap: str, topic: str) -> Records:
+    return asyncio.run(_read(bootstrap, topic))
+
+
+async def _lag(bootstrap: str, group: str, topic: str) -> int:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await admin.start()
+    await consumer.start()
+    try:
+        parts = await _partitions(consumer, topic)
+        end = await consumer.end_offsets(parts)
+        committed = await admin.list_consumer_group_offsets(group)
+        return sum(end[tp] - (committed[tp].offset if tp in committed else 0) for tp in parts)
+    finally:
+        await consumer.stop()
+        await admin.close()
+
+
+def lag(bootstrap: str, group: str, topic: str) -> int:
+    """Input records the group has not committed yet (-1 while the broker cannot tell)."""
+    try:
+        return asyncio.run(_lag(bootstrap, group, topic))
+    except KafkaError:
+        return -1
+
+
+def last_values(records: Records) -> dict[bytes, Any]:
+    """What a compacted topic keeps: the newest value per key, without tombstones."""
+    last: dict[bytes, Any] = {}
+    for key, value in records:
+        assert key is not None
+        if value is None:
+            last.pop(key, None)
+        else:
+            last[key] = orjson.loads(value)
+    return last
+
+
+def jsonl(path: Path) -> list[dict[str, Any]]:
+    return [orjson.loads(line) for line in path.read_bytes().splitlines()]
+
+
+def link_view(records: list[dict[str, Any]]) -> dict[str, tuple[Any, ...]]:
+    return {r["unit"]: (r["kind"], r["target"], r["rule"], r.get("start")) for r in records}
+
+
+def alert_view(record: dict[str, Any]) -> tuple[Any, ...]:
+    """An alert event without its trajectory id (replay names the id after all merges; the
+    live event the id it had when it was made)."""
+    return tuple(sorted((k, str(v)) for k, v in record.items() if k != "trajectory_id"))
+
+
+def trajectory_view(records: list[dict[str, Any]]) -> dict[str, tuple[Any, ...]]:
+    return {r["trajectory_id"]: (tuple(r["toewijzingen"]), tuple(r["requests"]),
+                                 tuple(r["merged"])) for r in records}
+
+
+def step_view(records: list[dict[str, Any]]) -> dict[str, tuple[Any, ...]]:
+    return {f"{r['metric']}|{r['subject']}": (r["value"], r["unit"], r["msg"]) for r in records}

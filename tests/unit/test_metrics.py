@@ -1,0 +1,52 @@
+"""The worker's metrics on a fresh registry: the right series, with low-cardinality labels."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from prometheus_client import CollectorRegistry
+
+from streams.app.metrics import Metrics
+from streams.core.events import Alert, StepMeasured, UnitLinked
+
+
+def test_process_times_are_labelled_by_message_type_never_by_message() -> None:
+    registry = CollectorRegistry()
+    metrics = Metrics(registry)
+    heen = "jw:436:0363:M1:2024-03-01"
+    metrics.events([
+        StepMeasured("retour_time", heen, 2, "werkdagen", "jw", "0363", "12345678",
+                     "jw:437:0363:R1:2024-03-04"),
+        StepMeasured("start_report_delay", "wmo:418:12345678:S1:2024-03-08#0", 4,
+                     "werkdagen", "wmo", "0363", "12345678", "wmo:418:12345678:S1:2024-03-08"),
+        StepMeasured("assignment_care", "jw:0363:1001", 7, "days", "jw", "0363", "12345678",
+                     "jw:438:12345678:S2:2024-03-08"),
+    ])
+    get = registry.get_sample_value
+    assert get("ketenlink_retour_time_werkdagen_count",
+               {"domain": "jw", "gemeente": "0363", "msg": "301"}) == 1
+    assert get("ketenlink_retour_time_werkdagen_sum",
+               {"domain": "jw", "gemeente": "0363", "msg": "301"}) == 2
+    assert get("ketenlink_start_report_delay_werkdagen_bucket",
+               {"domain": "wmo", "gemeente": "0363", "msg": "305", "le": "4.0"}) == 1
+    assert get("ketenlink_assignment_care_days_count",
+               {"domain": "jw", "gemeente": "0363", "msg": "301"}) == 1
+    names = {s.labels.get("msg") for m in registry.collect() for s in m.samples}
+    assert names <= {None, "301", "305"}
+
+
+def test_alerts_links_and_open_tallies() -> None:
+    registry = CollectorRegistry()
+    metrics = Metrics(registry, gemeente=False)
+    raised = Alert("retour_missing:x", "retour_missing", "jw:436:0363:M1:2024-03-01", "raised",
+                   "jw", "0363", "12345678", "c", None, date(2024, 3, 6), date(2024, 3, 7))
+    metrics.events([raised, UnitLinked("jw:437:0363:R1:2024-03-04", "retour",
+                                       "jw:436:0363:M1:2024-03-01", None, "header")])
+    metrics.tallies({0: {"alert|jw|retour_missing": 2, "trajectory|jw|": 5},
+                     1: {"alert|jw|retour_missing": 1}})
+    get = registry.get_sample_value
+    assert get("ketenlink_alerts_total", {"domain": "jw", "gemeente": "all",
+                                          "rule": "retour_missing", "status": "raised"}) == 1
+    assert get("ketenlink_links_total", {"domain": "jw", "kind": "retour"}) == 1
+    assert get("ketenlink_open_alerts", {"domain": "jw", "rule": "retour_missing"}) == 3
+    assert get("ketenlink_open_trajectories", {"domain": "jw"}) == 5
