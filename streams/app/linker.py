@@ -8,6 +8,7 @@ covers a worker killed before that.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,6 +25,7 @@ from streams.core.ticks import Tick
 from streams.state.rocks import RocksDueIndex
 
 _TALLY = "tally"
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -64,7 +66,10 @@ class Linker:
         part = self.part(partition)
         if part.fresh:
             part.fresh = False
-            await self._send(await part.store.redo(offset))
+            redone = await part.store.redo(offset)
+            log.info("partition %d opened at offset %d: %d output records sent again",
+                     partition, offset, len(redone))
+            await self._send(redone)
         record = decode_input(value, key, f"{self.settings.topics.input}/{partition}/{offset}")
         if isinstance(record, Failure):
             self.metrics.failure(record)

@@ -5,6 +5,7 @@ runs at import time."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import faust
@@ -18,6 +19,7 @@ from streams.app.metrics import Metrics
 from streams.app.records import tick_value
 
 _MiB = 1 << 20
+log = logging.getLogger(__name__)
 MAX_RECORD = 8 * _MiB  # an outbox entry holds a whole input's state changes
 
 
@@ -30,6 +32,9 @@ def create_app(s: LiveSettings, registry: CollectorRegistry | None = None) -> fa
         key_serializer="raw", value_serializer="raw", consumer_auto_offset_reset="earliest",
         producer_max_request_size=MAX_RECORD, producer_acks=-1,
         broker_commit_every=1000, broker_commit_interval=1.0,
+        # a worker that died is noticed in 15 s (Faust's default: 60 s), and its
+        # partitions go to the others
+        broker_session_timeout=15.0, broker_heartbeat_interval=3.0,
         web_host=s.web_host, web_port=s.web_port, web_tables_enabled=False,
         web_router_enabled=False, web_graph_enabled=False, web_stats_enabled=False,
     )
@@ -64,10 +69,15 @@ def create_app(s: LiveSettings, registry: CollectorRegistry | None = None) -> fa
 
 def _wire(app: faust.App, s: LiveSettings, source: Any, linker: Linker,
           metrics: Metrics) -> None:
+    gate = Gate(app)
+
     async def link(stream: Any) -> None:
         async for event in stream.events():
             m = event.message
-            lag = app.consumer.highwater(TP(m.topic, m.partition)) - m.offset - 1
+            tp = TP(m.topic, m.partition)
+            if not await gate.admit(tp, m.offset):
+                continue
+            lag = app.consumer.highwater(tp) - m.offset - 1
             await linker.handle(m.partition, m.offset, m.key, m.value,
                                 lag <= s.caught_up_lag)
 
@@ -75,6 +85,7 @@ def _wire(app: faust.App, s: LiveSettings, source: Any, linker: Linker,
 
     async def forget(*_: Any, **__: Any) -> None:
         linker.forget()
+        gate.forget()
 
     app.on_partitions_revoked.connect(forget)
     app.on_partitions_assigned.connect(forget)
@@ -99,6 +110,46 @@ def _wire(app: faust.App, s: LiveSettings, source: Any, linker: Linker,
         return web.json({"ready": ok}, status=200 if ok else 503)
 
     app.page("/ready")(ready)
+
+
+class Gate:
+    """Every partition starts at its committed offset after an assignment.
+
+    faust-streaming 0.15.3 can hand the agent a partition's records from a little past the
+    committed offset when the worker starts after a crash (records fetched while the tables
+    recover are dropped, and the read position is not rewound); the skipped records are then
+    never processed nor acknowledged, and the partition's commits stop for good. The gate
+    checks the first record of each partition against the committed offset, seeks back when
+    they differ, and lets records through once the committed one arrives."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.open: set[TP] = set()
+        self.waiting: dict[TP, int] = {}
+
+    def forget(self) -> None:
+        self.open.clear()
+        self.waiting.clear()
+
+    async def admit(self, tp: TP, offset: int) -> bool:
+        if tp in self.open:
+            return True
+        want = self.waiting.get(tp)
+        if want is None:
+            want = self.app.consumer._committed_offset.get(tp)
+            if want is None or offset <= want:
+                self.open.add(tp)
+                return True
+            log.warning("partition %d: first record at %d, committed %d: seeking back",
+                        tp.partition, offset, want)
+            self.waiting[tp] = want
+            await self.app.consumer.seek(tp, want)
+            return False
+        if offset != want:
+            return False  # fetched before the seek; it comes again in its turn
+        del self.waiting[tp]
+        self.open.add(tp)
+        return True
 
 
 class TableChangelog:
