@@ -121,7 +121,7 @@ class Linker:
 
     async def _send(self, outputs: list[Output]) -> None:
         for topic, key, value in outputs:
-            await self.producer.send(topic, key, value, None, None, None)
+            await self.producer.send(topic, key, value)
 
     def wall_tick(self) -> Tick:
         return Tick(wall=datetime.now(ZoneInfo(self.settings.base.zone)).date())

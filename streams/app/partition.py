@@ -27,9 +27,15 @@ _OUTBOX = "~o/"
 
 
 class Producer(Protocol):
-    async def send(self, topic: str, key: bytes | None, value: bytes | None,
-                   partition: int | None, timestamp: float | None,
-                   headers: Any) -> Any: ...
+    async def send(self, topic: str, key: bytes, value: bytes | None) -> Any:
+        """One record, partitioned by its key; returns its delivery future."""
+        ...
+
+    async def send_all(self, topic: str, partition: int,
+                       records: list[tuple[bytes, bytes | None]]) -> Any:
+        """Records to one partition in as few batches as fit; returns the last batch's
+        delivery future."""
+        ...
 
     async def flush(self) -> None: ...
 
@@ -68,9 +74,9 @@ class PartitionStore(StagedStore):
 
     async def _write(self, changes: dict[str, bytes | None]) -> None:
         write_changes(self.db, changes)
-        for key, raw in changes.items():
-            self._last_sent = await self.producer.send(
-                self.changelog.topic, key.encode(), raw, self.partition, None, None)
+        self._last_sent = await self.producer.send_all(
+            self.changelog.topic, self.partition,
+            [(key.encode(), raw) for key, raw in changes.items()])
 
     def entries(self, since: int = 0) -> Iterator[tuple[str, bytes]]:
         """(key, entry) of every outbox entry from offset `since` on, in offset order."""

@@ -5,7 +5,6 @@ runs at import time."""
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Any
 
 import faust
@@ -19,7 +18,6 @@ from streams.app.metrics import Metrics
 from streams.app.records import tick_value
 
 _MiB = 1 << 20
-log = logging.getLogger(__name__)
 MAX_RECORD = 8 * _MiB  # an outbox entry holds a whole input's state changes
 
 
@@ -55,7 +53,7 @@ def create_app(s: LiveSettings, registry: CollectorRegistry | None = None) -> fa
         extra_topic_configs={"max.message.bytes": str(MAX_RECORD)},
     )
     metrics = Metrics(registry, gemeente=s.metrics_gemeente)
-    linker = Linker(s, TableChangelog(table), app.producer, metrics)
+    linker = Linker(s, TableChangelog(table), Output(app), metrics)
     _wire(app, s, source, linker, metrics)
     setup_prometheus_sensors(app, "/metrics", registry, name_prefix="faust")
 
@@ -69,14 +67,10 @@ def create_app(s: LiveSettings, registry: CollectorRegistry | None = None) -> fa
 
 def _wire(app: faust.App, s: LiveSettings, source: Any, linker: Linker,
           metrics: Metrics) -> None:
-    gate = Gate(app)
-
     async def link(stream: Any) -> None:
         async for event in stream.events():
             m = event.message
             tp = TP(m.topic, m.partition)
-            if not await gate.admit(tp, m.offset):
-                continue
             lag = app.consumer.highwater(tp) - m.offset - 1
             await linker.handle(m.partition, m.offset, m.key, m.value,
                                 lag <= s.caught_up_lag)
@@ -85,7 +79,6 @@ def _wire(app: faust.App, s: LiveSettings, source: Any, linker: Linker,
 
     async def forget(*_: Any, **__: Any) -> None:
         linker.forget()
-        gate.forget()
 
     app.on_partitions_revoked.connect(forget)
     app.on_partitions_assigned.connect(forget)
@@ -112,44 +105,35 @@ def _wire(app: faust.App, s: LiveSettings, source: Any, linker: Linker,
     app.page("/ready")(ready)
 
 
-class Gate:
-    """Every partition starts at its committed offset after an assignment.
-
-    faust-streaming 0.15.3 can hand the agent a partition's records from a little past the
-    committed offset when the worker starts after a crash (records fetched while the tables
-    recover are dropped, and the read position is not rewound); the skipped records are then
-    never processed nor acknowledged, and the partition's commits stop for good. The gate
-    checks the first record of each partition against the committed offset, seeks back when
-    they differ, and lets records through once the committed one arrives."""
+class Output:
+    """The app's Kafka producer, used directly (aiokafka): Faust's wrapper adds a sensor
+    call and a transaction check to every record, and has no batch API. Faust flushes the
+    same producer before it commits input offsets."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
-        self.open: set[TP] = set()
-        self.waiting: dict[TP, int] = {}
 
-    def forget(self) -> None:
-        self.open.clear()
-        self.waiting.clear()
+    def _producer(self) -> Any:
+        return self.app.producer._ensure_producer()
 
-    async def admit(self, tp: TP, offset: int) -> bool:
-        if tp in self.open:
-            return True
-        want = self.waiting.get(tp)
-        if want is None:
-            want = self.app.consumer._committed_offset.get(tp)
-            if want is None or offset <= want:
-                self.open.add(tp)
-                return True
-            log.warning("partition %d: first record at %d, committed %d: seeking back",
-                        tp.partition, offset, want)
-            self.waiting[tp] = want
-            await self.app.consumer.seek(tp, want)
-            return False
-        if offset != want:
-            return False  # fetched before the seek; it comes again in its turn
-        del self.waiting[tp]
-        self.open.add(tp)
-        return True
+    async def send(self, topic: str, key: bytes, value: bytes | None) -> Any:
+        return await self._producer().send(topic, value, key=key)
+
+    async def send_all(self, topic: str, partition: int,
+                       records: list[tuple[bytes, bytes | None]]) -> Any:
+        producer = self._producer()
+        batch, sent = producer.create_batch(), None
+        for key, value in records:
+            if batch.append(key=key, value=value, timestamp=None) is None:  # full
+                sent = await producer.send_batch(batch, topic, partition=partition)
+                batch = producer.create_batch()
+                batch.append(key=key, value=value, timestamp=None)
+        if batch.record_count():
+            sent = await producer.send_batch(batch, topic, partition=partition)
+        return sent
+
+    async def flush(self) -> None:
+        await self.app.producer.flush()
 
 
 class TableChangelog:
