@@ -56,7 +56,7 @@ def ingest(bootstrap: str, prefix: str, archive: Path, partitions: int) -> int:
                     "--bootstrap", bootstrap, "--partitions", str(partitions),
                     "--topic-prefix", prefix], cwd=ROOT, check=True, env=ENV,
                    stdout=subprocess.DEVNULL)
-    total = lag(bootstrap, "nobody", f"{prefix}.input")
+    total = sum(asyncio.run(end_offsets(bootstrap, f"{prefix}.input")).values())
     print(f"ingest: {total:,} input records in {time.perf_counter() - t:.1f} s")
     return total
 
@@ -98,6 +98,17 @@ async def steady(bootstrap: str, topic: str, records: list[tuple[bytes, bytes]],
     finally:
         await producer.stop()
     return sent
+
+
+async def end_offsets(bootstrap: str, topic: str) -> dict[TopicPartition, int]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await consumer.start()
+    try:
+        metadata = await consumer._client.fetch_all_metadata()
+        parts = [TopicPartition(topic, p) for p in metadata.partitions_for_topic(topic) or []]
+        return dict(await consumer.end_offsets(parts))
+    finally:
+        await consumer.stop()
 
 
 async def stamps(bootstrap: str, topic: str) -> list[tuple[bytes | None, bytes | None, int]]:
