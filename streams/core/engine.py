@@ -130,10 +130,10 @@ class Engine:
             events = zorg.on_zorg(ctx, chain, m)
             trajectories.index_lines(chain, m.message_key)
             self.store.put(f"c/{key}", chain)
-            return events
+            return trajectories.stamp(chain, events)
         events += trajectories.updated(chain)
         self.store.put(f"c/{key}", chain)
-        return events
+        return trajectories.stamp(chain, events)
 
     def observe(self, newest: date, first: date | None = None) -> None:
         """Event time told by the stream's source rather than by a message: the newest
@@ -174,7 +174,7 @@ class Engine:
                 key, _, unit = subject.partition("|")
                 chain: Chain | None = self.store.get(f"c/{key}")
                 if chain is not None:
-                    events += _CHAIN_RULES[rule](ctx, chain, unit, due)
+                    events += trajectories.stamp(chain, _CHAIN_RULES[rule](ctx, chain, unit, due))
                     self.store.put(f"c/{key}", chain)
         return events
 

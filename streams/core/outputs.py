@@ -22,18 +22,6 @@ def _iso(d: date | None) -> str | None:
     return d.isoformat() if d else None
 
 
-def trajectory_for(chain: Chain, subject: str) -> str | None:
-    """The trajectory of a unit, a toewijzing or a message (product.md §3: a message joins
-    the trajectory of its first line; a 319 or retour that of what it links to)."""
-    tid = chain.trajectory_of.get(subject)
-    if tid is not None:
-        return tid
-    prefix = f"{subject}#"
-    lines = [(int(k[len(prefix):]), t) for k, t in chain.trajectory_of.items()
-             if k.startswith(prefix)]
-    return min(lines)[1] if lines else None
-
-
 def link_record(link: UnitLinked, trajectory_id: str | None) -> Record:
     record: Record = {"unit": link.unit, "kind": link.kind, "target": link.target,
                       "trajectory_id": trajectory_id, "rule": link.rule}

@@ -11,11 +11,11 @@ holds its Ingangsdatum, else it is one of its own. A request never assigned is i
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from streams.core.chain import Chain, Trajectory
-from streams.core.events import Event, TrajectoryUpdated
+from streams.core.events import Alert, Event, TrajectoryUpdated, UnitLinked
 
 _DAY = timedelta(days=1)
 _OPEN = date.max - _DAY  # an open-ended Einddatum
@@ -125,6 +125,34 @@ def _members(t: Trajectory) -> list[str]:
 def _new_id(chain: Chain) -> str:
     digest = hashlib.sha256(chain.key.encode()).hexdigest()[:16]
     return f"tr-{digest}-{chain.next_seq}"
+
+
+def stamp(chain: Chain, events: list[Event]) -> list[Event]:
+    """Links and alerts made in a chain name the trajectory their unit has now (the live
+    topics carry it; replay's files name the id after all merges)."""
+    return [_stamped(chain, e) for e in events]
+
+
+def _stamped(chain: Chain, e: Event) -> Event:
+    if isinstance(e, UnitLinked) and e.trajectory_id is None:
+        tid = trajectory_for(chain, e.unit) or trajectory_for(chain, e.target)
+        return replace(e, trajectory_id=tid) if tid else e
+    if isinstance(e, Alert) and e.trajectory_id is None:
+        tid = trajectory_for(chain, e.subject)
+        return replace(e, trajectory_id=tid) if tid else e
+    return e
+
+
+def trajectory_for(chain: Chain, subject: str) -> str | None:
+    """The trajectory of a unit, a toewijzing or a message (product.md §3: a message joins
+    the trajectory of its first line; a 319 or retour that of what it links to)."""
+    tid = chain.trajectory_of.get(subject)
+    if tid is not None:
+        return tid
+    prefix = f"{subject}#"
+    lines = [(int(k[len(prefix):]), t) for k, t in chain.trajectory_of.items()
+             if k.startswith(prefix)]
+    return min(lines)[1] if lines else None
 
 
 def index_lines(chain: Chain, message_key: str) -> None:

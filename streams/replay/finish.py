@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from streams.core.outputs import link_record, step_record, trajectory_for, trajectory_record
+from streams.core.outputs import link_record, step_record, trajectory_record
 from streams.core.retours import retour_link
+from streams.core.trajectories import trajectory_for
 from streams.replay.figures import Figures
 from streams.replay.report import write_report
 from streams.state.rocks import RocksStore

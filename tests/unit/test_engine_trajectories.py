@@ -8,6 +8,7 @@ from typing import Any
 from streams.core.chain import Chain, Trajectory
 from streams.core.config import Terms
 from streams.core.engine import Engine
+from streams.core.events import Alert, UnitLinked
 from streams.core.store import MemoryDueIndex, MemoryStore
 from streams.testing.lines import Aangevraagd, Toegewezen
 from streams.testing.messages import Heen
@@ -92,3 +93,17 @@ def test_requests_join_their_toewijzing_or_stand_alone(decoder: Any) -> None:
                    ("301", [t("1", date(2024, 2, 1), None, ref="REF-1")], date(2024, 1, 5)))[-1:]
     vot = f"jw:446:12345678:M0:{D.isoformat()}"
     assert shape(final) == [["1", f"{vot}#0"], [f"{vot}#1"]]  # by issue order: #0 came first
+
+
+def test_links_and_alerts_name_the_trajectory_they_belong_to_when_made(decoder: Any) -> None:
+    """The live topics carry the trajectory id of a link or alert as it stands then."""
+    engine = Engine(MemoryStore(), MemoryDueIndex(), terms=Terms(alerts_from_days=0))
+    h = Heen(head("jw", "301", ident="M1", day=D), [(BSN, [t("1", D, date(2024, 6, 30))])])
+    events = engine.apply(at(decoder, h.xml(), D))
+    (chain,) = [c for _, c in engine.store.scan("c/")]
+    (traj,) = chain.trajectories
+    (link,) = [e for e in events if isinstance(e, UnitLinked)]
+    assert (link.target, link.trajectory_id) == ("jw:0363:1", traj.id)
+    late = engine.tick(date(2024, 3, 1))  # no start within 20 werkdagen: start_missing
+    (alert,) = [e for e in late if isinstance(e, Alert) and e.rule == "start_missing"]
+    assert (alert.subject, alert.trajectory_id) == ("jw:0363:1", traj.id)

@@ -8,8 +8,9 @@ from typing import Any
 from streams.core.chain import Chain
 from streams.core.config import Terms
 from streams.core.engine import Engine
-from streams.core.outputs import trajectory_for, trajectory_record
+from streams.core.outputs import trajectory_record
 from streams.core.store import MemoryDueIndex, MemoryStore
+from streams.core.trajectories import trajectory_for
 from streams.testing.lines import Start, Stop, Toegewezen
 from streams.testing.messages import Heen
 from tests.conftest import BSN, head
