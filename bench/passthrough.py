@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import time
 from typing import Any
 
@@ -20,7 +21,8 @@ import orjson
 bootstrap, topic = os.environ["BENCH_BOOTSTRAP"], os.environ["BENCH_TOPIC"]
 count = int(os.environ["BENCH_COUNT"])
 app = faust.App(f"passthrough-{topic}", broker=f"kafka://{bootstrap}", store="memory://",
-                web_enabled=False, key_serializer="raw", value_serializer="raw",
+                datadir=tempfile.mkdtemp(prefix="passthrough-"), web_enabled=False,
+                key_serializer="raw", value_serializer="raw",
                 consumer_auto_offset_reset="earliest",
                 topic_partitions=int(os.environ.get("BENCH_PARTITIONS", "4")))
 source = app.topic(topic, key_type=bytes, value_type=bytes)
