@@ -17,8 +17,10 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaProducer
 from jsonschema import Draft202012Validator, FormatChecker
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import ROOT
+from tests.deploy.promql import PROMETHEUS_OWN, all_expressions, all_metric_names, as_plain_promql
 from tests.integration.live import (
     Records,
     Worker,
@@ -168,9 +170,34 @@ def test_a_real_prometheus_scrapes_the_worker(gold: Gold) -> None:
         wait_until(lambda: query(port, promql) == jw_301, 30, promql,
                    lambda: f"{query(port, promql)} != {jw_301}")
         assert query(port, "max(ketenlink_ready)") == 1
+        # The deploy/ rules and dashboards, run by the real server over the real series.
+        failed = {where: error for where, expr in all_expressions()
+                  if (error := query_error(port, as_plain_promql(expr)))}
+        assert failed == {}
+        panel = 'sum(ketenlink_open_trajectories{domain=~".*"})'  # a dashboard panel's
+        assert query(port, panel) > 0
     finally:
         prometheus.terminate()
         prometheus.wait(30)
+
+
+def query_error(port: int, promql: str) -> str:
+    url = f"http://127.0.0.1:{port}/api/v1/query?query={urllib.parse.quote(promql)}"
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return "" if orjson.loads(r.read())["status"] == "success" else "failed"
+    except urllib.error.HTTPError as err:
+        return str(err.read()[:300])
+
+
+def test_deploy_rules_and_dashboards_read_only_metrics_the_worker_exports(gold: Gold) -> None:
+    status, body = gold.worker.get("/metrics")
+    assert status == 200
+    exported = {sample.name for family in text_string_to_metric_families(body.decode())
+                for sample in family.samples}
+    wanted = all_metric_names()
+    assert len(wanted) > 15
+    assert wanted - PROMETHEUS_OWN - exported == set()
 
 
 def query(port: int, promql: str) -> float:
