@@ -4,6 +4,12 @@ state and the outbox entry, send the outputs (architecture §2).
 Faust flushes the producer before it commits input offsets, so everything an input wrote
 or sent is delivered before the input counts as done; the outbox (streams/app/partition.py)
 covers a worker killed before that.
+
+The state, not the consumer, says which input comes next: every input's commit records the
+partition's next offset. A record before it was applied already (a redelivery) and is
+passed over; a record after it means the consumer skipped some (faust-streaming 0.15.3 can,
+after a restart: docs/decisions.md), and the skipped records are read from the topic and
+applied first. So every input is applied once, in order, whatever the consumer delivers.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from streams.app.config import LiveSettings
@@ -25,7 +31,23 @@ from streams.core.ticks import Tick
 from streams.state.rocks import RocksDueIndex
 
 _TALLY = "tally"
+_NEXT = "~next"  # the partition's next input offset
 log = logging.getLogger(__name__)
+
+InputRecord = tuple[int, bytes | None, bytes | None]  # offset, key, value
+
+
+class InputLog(Protocol):
+    """The input topic, beside the consumer: for records the consumer skipped."""
+
+    async def read(self, partition: int, start: int, end: int) -> list[InputRecord]:
+        """The records of offsets start ≤ offset < end that the topic still holds."""
+        ...
+
+    async def skipped(self, partition: int, start: int, end: int) -> None:
+        """Offsets start ≤ offset < end were not delivered, and are applied without the
+        consumer: count them as done when it commits (from its committed offset on)."""
+        ...
 
 
 @dataclass(slots=True)
@@ -33,15 +55,16 @@ class Partition:
     store: PartitionStore
     engine: Engine
     fresh: bool = True  # no input handled since the assignment: redo the outbox first
-    offset: int = -1  # the last offset handled
+    offset: int = -1  # the last offset delivered
 
 
 class Linker:
     def __init__(self, settings: LiveSettings, changelog: Changelog, producer: Producer,
-                 metrics: Metrics) -> None:
+                 metrics: Metrics, inputs: InputLog) -> None:
         self.settings = settings
         self.changelog = changelog
         self.producer = producer
+        self.inputs = inputs
         self.metrics = metrics
         self.router = Router(settings.topics)
         self.parts: dict[int, Partition] = {}
@@ -66,10 +89,35 @@ class Linker:
         part = self.part(partition)
         if part.fresh:
             part.fresh = False
-            redone = await part.store.redo(offset)
+            redone = await part.store.redo()
             log.info("partition %d opened at offset %d: %d output records sent again",
                      partition, offset, len(redone))
             await self._send(redone)
+            # The consumer's committed offset is where it should have started.
+            await self.inputs.skipped(partition, 0, offset)
+        elif offset > part.offset + 1:
+            await self.inputs.skipped(partition, part.offset + 1, offset)
+        part.offset = offset
+        after: int | None = part.store.get(_NEXT)
+        if after is not None and offset < after:
+            return  # applied before a restart; its outputs were sent or are redone
+        if after is not None and offset > after:
+            await self._fill(part, after, offset)
+        await self._handle_one(part, offset, key, value, caught_up)
+
+    async def _fill(self, part: Partition, start: int, end: int) -> None:
+        """The consumer skipped offsets start..end-1, which the state has not applied:
+        read and apply them first."""
+        partition = part.store.partition
+        records = await self.inputs.read(partition, start, end)
+        log.warning("partition %d: offsets %d to %d were not delivered; %d records read "
+                    "from the topic instead", partition, start, end - 1, len(records))
+        for offset, key, value in records:
+            await self._handle_one(part, offset, key, value, False)
+
+    async def _handle_one(self, part: Partition, offset: int, key: bytes | None,
+                          value: bytes | None, caught_up: bool) -> None:
+        partition = part.store.partition
         record = decode_input(value, key, f"{self.settings.topics.input}/{partition}/{offset}")
         if isinstance(record, Failure):
             self.metrics.failure(record)
@@ -77,8 +125,8 @@ class Linker:
         else:
             events = self._apply(part, record, caught_up)
             outputs = self.router.outputs(events)
+        part.store.put(_NEXT, offset + 1)
         await part.store.commit(offset, outputs)
-        part.offset = offset
         await self._send(outputs)
         if part.store.unconfirmed >= self.settings.confirm_every:
             await part.store.confirm()

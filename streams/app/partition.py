@@ -7,9 +7,9 @@ state changes and all its output records. The entry and the changes go to the lo
 in one atomic batch, and to the changelog — the entry first. The changelog is one ordered log
 per partition, so whatever prefix of it survives a crash, the last entry in it holds the whole
 of any input whose keys were cut off; and a local database is always at an input's end. On
-the first input after an assignment, the entries from the consumer's position on are written
-again (changes to the changelog, records to their topics): at-least-once, where a record sent
-twice is the same record under the same key. Entries are dropped once the producer has been
+the first input after an assignment, the entries not yet confirmed are written again (changes
+to the changelog, records to their topics): at-least-once, where a record sent twice is the
+same record under the same key. Entries are dropped once the producer has been
 flushed behind them, and the changelog offset reached is then recorded as Faust does, so a
 restart reads only what came after it.
 """
@@ -83,11 +83,12 @@ class PartitionStore(StagedStore):
         prefix = _entry_key(self.partition, 0)[:-15]
         yield from self.scan_committed(prefix, _entry_key(self.partition, since))
 
-    async def redo(self, position: int) -> list[Output]:
-        """After an assignment: every entry from `position` (the first offset to be
-        consumed) is written again; returns their output records, to be sent again."""
+    async def redo(self) -> list[Output]:
+        """After an assignment: every entry not yet confirmed is written again, in order;
+        returns their output records, to be sent again (the same records: harmless if
+        they were delivered before)."""
         outputs: list[Output] = []
-        for key, entry in list(self.entries(position)):
+        for key, entry in list(self.entries()):
             changes, sent = codec.loads(entry)
             await self._write({key: entry, **changes})
             outputs += sent

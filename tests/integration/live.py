@@ -182,3 +182,35 @@ def trajectory_view(records: list[dict[str, Any]]) -> dict[str, tuple[Any, ...]]
 
 def step_view(records: list[dict[str, Any]]) -> dict[str, tuple[Any, ...]]:
     return {f"{r['metric']}|{r['subject']}": (r["value"], r["unit"], r["msg"]) for r in records}
+
+
+async def _move_committed(bootstrap: str, group: str, topic: str, ahead: int) -> dict[int, int]:
+    """Commit the group's offsets `ahead` records further (short of each partition's last
+    record): what a consumer that skips records leaves. The group must have no members."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group,
+                                enable_auto_commit=False)
+    await consumer.start()
+    try:
+        parts = await _partitions(consumer, topic)
+        consumer.assign(parts)
+        end = await consumer.end_offsets(parts)
+        moved = {}
+        for tp in parts:
+            committed = await consumer.committed(tp) or 0
+            moved[tp] = max(committed, min(committed + ahead, end[tp] - 1))
+        await consumer.commit(moved)
+        return {tp.partition: offset for tp, offset in moved.items()}
+    finally:
+        await consumer.stop()
+
+
+def move_committed(bootstrap: str, group: str, topic: str, ahead: int) -> dict[int, int]:
+    """Retries until the group's members have timed out and it takes a plain commit."""
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            return asyncio.run(_move_committed(bootstrap, group, topic, ahead))
+        except KafkaError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)
