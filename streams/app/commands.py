@@ -83,6 +83,12 @@ def worker_options(f: Any) -> Any:
                      envvar=_env("CAUGHT_UP_LAG"), show_envvar=True,
                      help="A partition at most this many records behind is caught up: "
                           "wall-clock ticks count."),
+        click.option("--batch-max", default=_LIVE.batch_max, show_default=True,
+                     envvar=_env("BATCH_MAX"), show_envvar=True,
+                     help="Inputs of a partition committed together, at most."),
+        click.option("--batch-seconds", default=_LIVE.batch_seconds, show_default=True,
+                     envvar=_env("BATCH_SECONDS"), show_envvar=True,
+                     help="The longest an input waits for others to join its batch."),
         click.option("--metrics-gemeente/--no-metrics-gemeente", default=True,
                      envvar=_env("METRICS_GEMEENTE"), show_envvar=True,
                      help="A gemeente label on alert and process-time metrics."),

@@ -59,6 +59,8 @@ class LiveSettings:
     tick_seconds: float = 60.0  # wall-clock ticks into every partition; 0: none
     caught_up_lag: int = 100  # a partition at most this far behind is caught up
     confirm_every: int = 500  # outbox entries are dropped after this many inputs
+    batch_max: int = 200  # inputs of a partition committed as one outbox entry, at most
+    batch_seconds: float = 0.05  # the longest an input waits for others to join its batch
     metrics_gemeente: bool = True  # gemeente label on alert and process-time metrics
     terms: Terms = field(default_factory=Terms)
     log_level: str = "info"

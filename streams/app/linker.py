@@ -15,7 +15,8 @@ applied first. So every input is applied once, in order, whatever the consumer d
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -35,6 +36,8 @@ _NEXT = "~next"  # the partition's next input offset
 log = logging.getLogger(__name__)
 
 InputRecord = tuple[int, bytes | None, bytes | None]  # offset, key, value
+# partition, offset, key, value, and whether the partition is caught up
+Delivered = tuple[int, int, bytes | None, bytes | None, bool]
 
 
 class InputLog(Protocol):
@@ -51,11 +54,21 @@ class InputLog(Protocol):
 
 
 @dataclass(slots=True)
+class Pending:
+    """Inputs applied to a partition's state, to be committed as one outbox entry."""
+
+    last: int = -1  # offset of the last of them
+    inputs: int = 0
+    outputs: list[Output] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class Partition:
     store: PartitionStore
     engine: Engine
     fresh: bool = True  # no input handled since the assignment: redo the outbox first
     offset: int = -1  # the last offset delivered
+    pending: Pending = field(default_factory=Pending)
 
 
 class Linker:
@@ -84,9 +97,27 @@ class Linker:
         self.parts.clear()
         self.tallies.clear()
 
-    async def handle(self, partition: int, offset: int, key: bytes | None,
-                     value: bytes | None, caught_up: bool) -> None:
-        part = self.part(partition)
+    async def handle(self, batch: Sequence[Delivered]) -> None:
+        """Records as the consumer delivered them (each partition's in offset order). Each
+        partition's share is committed as one outbox entry: one state write, one changelog
+        batch."""
+        by_partition: dict[int, list[Delivered]] = {}
+        for record in batch:
+            by_partition.setdefault(record[0], []).append(record)
+        for partition, records in by_partition.items():
+            part = self.part(partition)
+            for _, offset, key, value, caught_up in records:
+                after = await self._delivered(part, offset)
+                if after is not None and offset < after:
+                    continue  # applied before a restart; its outputs were sent or are redone
+                if after is not None and offset > after:
+                    await self._fill(part, after, offset)
+                await self._work(part, offset, key, value, caught_up)
+            await self._commit(part)
+
+    async def _delivered(self, part: Partition, offset: int) -> int | None:
+        """Note a delivered offset; returns the partition's next offset to apply."""
+        partition = part.store.partition
         if part.fresh:
             part.fresh = False
             redone = await part.store.redo()
@@ -99,11 +130,7 @@ class Linker:
             await self.inputs.skipped(partition, part.offset + 1, offset)
         part.offset = offset
         after: int | None = part.store.get(_NEXT)
-        if after is not None and offset < after:
-            return  # applied before a restart; its outputs were sent or are redone
-        if after is not None and offset > after:
-            await self._fill(part, after, offset)
-        await self._handle_one(part, offset, key, value, caught_up)
+        return after
 
     async def _fill(self, part: Partition, start: int, end: int) -> None:
         """The consumer skipped offsets start..end-1, which the state has not applied:
@@ -113,21 +140,31 @@ class Linker:
         log.warning("partition %d: offsets %d to %d were not delivered; %d records read "
                     "from the topic instead", partition, start, end - 1, len(records))
         for offset, key, value in records:
-            await self._handle_one(part, offset, key, value, False)
+            await self._work(part, offset, key, value, False)
 
-    async def _handle_one(self, part: Partition, offset: int, key: bytes | None,
-                          value: bytes | None, caught_up: bool) -> None:
+    async def _work(self, part: Partition, offset: int, key: bytes | None,
+                    value: bytes | None, caught_up: bool) -> None:
         partition = part.store.partition
         record = decode_input(value, key, f"{self.settings.topics.input}/{partition}/{offset}")
         if isinstance(record, Failure):
             self.metrics.failure(record)
             outputs = [self.router.dead_letter(record, value)]
         else:
-            events = self._apply(part, record, caught_up)
-            outputs = self.router.outputs(events)
+            outputs = self.router.outputs(self._apply(part, record, caught_up))
         part.store.put(_NEXT, offset + 1)
-        await part.store.commit(offset, outputs)
-        await self._send(outputs)
+        pending = part.pending
+        pending.last, pending.inputs = offset, pending.inputs + 1
+        pending.outputs += outputs
+        if pending.inputs >= self.settings.batch_max:
+            await self._commit(part)
+
+    async def _commit(self, part: Partition) -> None:
+        pending = part.pending
+        if not pending.inputs:
+            return
+        part.pending = Pending()
+        await part.store.commit(pending.last, pending.outputs, pending.inputs)
+        await self._send(pending.outputs)
         if part.store.unconfirmed >= self.settings.confirm_every:
             await part.store.confirm()
 

@@ -2,11 +2,12 @@
 crash-safe with an outbox.
 
 Faust owns the table's partition databases (opening, closing, recovery from the changelog
-on assignment); this module writes them. Every input's work is one outbox entry: all its
-state changes and all its output records. The entry and the changes go to the local RocksDB
-in one atomic batch, and to the changelog — the entry first. The changelog is one ordered log
-per partition, so whatever prefix of it survives a crash, the last entry in it holds the whole
-of any input whose keys were cut off; and a local database is always at an input's end. On
+on assignment); this module writes them. The work of a batch of inputs is one outbox entry:
+all their state changes and all their output records. The entry and the changes go to the
+local RocksDB in one atomic batch, and to the changelog — the entry first. The changelog is
+one ordered log per partition, so whatever prefix of it survives a crash, the last entry in
+it holds the whole of any batch whose keys were cut off; and a local database is always at a
+batch's end. On
 the first input after an assignment, the entries not yet confirmed are written again (changes
 to the changelog, records to their topics): at-least-once, where a record sent twice is the
 same record under the same key. Entries are dropped once the producer has been
@@ -65,12 +66,13 @@ class PartitionStore(StagedStore):
         self.unconfirmed = 0
         self._last_sent: Any = None  # the future of the newest changelog record
 
-    async def commit(self, offset: int, outputs: list[Output]) -> None:
-        """The input at `offset` is done: its entry and its state changes."""
+    async def commit(self, offset: int, outputs: list[Output], inputs: int = 1) -> None:
+        """The inputs up to `offset` are done: one entry with their state changes and
+        output records."""
         changes = self.take_changes()
         entry = codec.dumps((changes, outputs))
         await self._write({_entry_key(self.partition, offset): entry, **changes})
-        self.unconfirmed += 1
+        self.unconfirmed += inputs
 
     async def _write(self, changes: dict[str, bytes | None]) -> None:
         write_changes(self.db, changes)

@@ -69,12 +69,14 @@ def create_app(s: LiveSettings, registry: CollectorRegistry | None = None) -> fa
 def _wire(app: faust.App, s: LiveSettings, source: Any, linker: Linker,
           metrics: Metrics) -> None:
     async def link(stream: Any) -> None:
-        async for event in stream.events():
-            m = event.message
-            tp = TP(m.topic, m.partition)
-            lag = app.consumer.highwater(tp) - m.offset - 1
-            await linker.handle(m.partition, m.offset, m.key, m.value,
-                                lag <= s.caught_up_lag)
+        highwater = app.consumer.highwater
+        async for events in stream.take_events(s.batch_max, s.batch_seconds):
+            batch = []
+            for event in events:
+                m = event.message
+                lag = highwater(TP(m.topic, m.partition)) - m.offset - 1
+                batch.append((m.partition, m.offset, m.key, m.value, lag <= s.caught_up_lag))
+            await linker.handle(batch)
 
     app.agent(source, name=f"{s.app_id}.link")(link)
 
