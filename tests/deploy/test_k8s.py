@@ -80,7 +80,9 @@ def test_the_hmac_key_is_a_mounted_secret_and_the_pod_runs_as_the_image_user() -
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
 
 
-MEASURED_PEAK_MIB = 516  # bench/replay.py, 1M messages: engine and parser (README)
+MEASURED_PEAK_MIB = 282  # a worker draining 50,000 messages over 4 partitions
+ROCKSDB_PER_PARTITION_MIB = 64 + 2 * 16  # block cache and memtables (streams/app/service.py)
+PARTITIONS = 12  # deploy/k8s/configmap.yaml: all of them may land on one pod
 
 
 def mebibytes(quantity: str) -> int:
@@ -94,4 +96,6 @@ def test_resources_are_requested_and_memory_is_bounded() -> None:
     assert resources["requests"]["cpu"] == "1"  # the engine runs on one thread
     request, limit = (mebibytes(resources[k]["memory"]) for k in ("requests", "limits"))
     assert MEASURED_PEAK_MIB < request < limit
+    assert MEASURED_PEAK_MIB + PARTITIONS * ROCKSDB_PER_PARTITION_MIB < limit
+    assert by_kind()["ConfigMap"]["data"]["KETENLINK_PARTITIONS"] == str(PARTITIONS)
     assert "cpu" not in resources["limits"]  # throttling would only add latency
