@@ -1,11 +1,12 @@
-"""The agent's work on one input record: decode, apply to the partition's engine, write the
-state and the outbox entry, send the outputs (architecture §2).
+"""The agent's work on a batch of input records: decode each, apply it to its partition's
+engine; then per partition write the state and one outbox entry, and send the outputs
+(architecture §2).
 
 Faust flushes the producer before it commits input offsets, so everything an input wrote
 or sent is delivered before the input counts as done; the outbox (streams/app/partition.py)
 covers a worker killed before that.
 
-The state, not the consumer, says which input comes next: every input's commit records the
+The state, not the consumer, says which input comes next: every commit records the
 partition's next offset. A record before it was applied already (a redelivery) and is
 passed over; a record after it means the consumer skipped some (faust-streaming 0.15.3 can,
 after a restart: docs/decisions.md), and the skipped records are read from the topic and
