@@ -7,12 +7,11 @@ all their state changes and all their output records. The entry and the changes 
 local RocksDB in one atomic batch, and to the changelog — the entry first. The changelog is
 one ordered log per partition, so whatever prefix of it survives a crash, the last entry in
 it holds the whole of any batch whose keys were cut off; and a local database is always at a
-batch's end. On
-the first input after an assignment, the entries not yet confirmed are written again (changes
-to the changelog, records to their topics): at-least-once, where a record sent twice is the
-same record under the same key. Entries are dropped once the producer has been
-flushed behind them, and the changelog offset reached is then recorded as Faust does, so a
-restart reads only what came after it.
+batch's end. On the first input after an assignment, the entries not yet confirmed are
+written again (changes to the changelog, records to their topics): at-least-once, where a
+record sent twice is the same record under the same key. Entries are dropped once the
+producer has been flushed behind them, and the changelog offset reached is then recorded as
+Faust does, so a restart reads only what came after it.
 """
 
 from __future__ import annotations
@@ -80,10 +79,9 @@ class PartitionStore(StagedStore):
             self.changelog.topic, self.partition,
             [(key.encode(), raw) for key, raw in changes.items()])
 
-    def entries(self, since: int = 0) -> Iterator[tuple[str, bytes]]:
-        """(key, entry) of every outbox entry from offset `since` on, in offset order."""
-        prefix = _entry_key(self.partition, 0)[:-15]
-        yield from self.scan_committed(prefix, _entry_key(self.partition, since))
+    def entries(self) -> Iterator[tuple[str, bytes]]:
+        """(key, entry) of every outbox entry not yet confirmed, in offset order."""
+        yield from self.scan_committed(_entry_key(self.partition, 0)[:-15])
 
     async def redo(self) -> list[Output]:
         """After an assignment: every entry not yet confirmed is written again, in order;
