@@ -36,6 +36,7 @@ from streams.core.events import (
 )
 from streams.core.model import Failure, Message, Parsed
 from streams.core.outputs import alert_record, failure_record
+from streams.replay import heap
 from streams.replay.finish import write_outputs
 from streams.replay.parallel import parsed_inputs
 from streams.replay.progress import Progress
@@ -117,6 +118,7 @@ class Replay:
         return meta
 
     def run(self) -> dict[str, Any]:
+        heap.relax()
         started = time.monotonic()
         resumed_at = self.meta.position
         with Progress(self.opts.progress, resumed_at) as progress:
