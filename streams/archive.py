@@ -110,7 +110,7 @@ def load(ref: Ref, max_bytes: int = 25 << 20) -> Item:
         return ref.item
     if ref.member is not None:
         assert ref.file is not None
-        data, error = read_member(Path(ref.file), ref.member, max_bytes)
+        data, error = read_member(ref.file, ref.member, max_bytes)
         size = ref.member.file_size
         return Item(ref.source, data, size if data is None else len(data), ref.received_at,
                     error)
@@ -146,9 +146,9 @@ def _dir_names(root: Path) -> Iterator[tuple[str, Ref]]:
 
 
 def _zip_names(path: Path, members: Iterator[ZipMember]) -> Iterator[tuple[str, Ref]]:
+    prefix, file = f"{path.as_posix()}!", str(path)
     for member in members:
-        yield member.name, Ref(f"{path.as_posix()}!{member.name}", None, file=str(path),
-                               member=member)
+        yield member.name, Ref(f"{prefix}{member.name}", None, file=file, member=member)
 
 
 class _Indexed:

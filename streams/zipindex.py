@@ -135,8 +135,9 @@ def _zip64(extra: bytes, usize: int, csize: int, offset: int) -> tuple[int, int,
 _open: dict[str, BinaryIO] = {}  # this process's open archives
 
 
-def read_member(path: Path, m: ZipMember, max_bytes: int) -> tuple[bytes | None, str | None]:
-    """(data, None), or (None, "too_large" / "unreadable: …")."""
+def read_member(path: str, m: ZipMember, max_bytes: int) -> tuple[bytes | None, str | None]:
+    """(data, None), or (None, "too_large" / "unreadable: …"). `path` is a str: this runs
+    once per message, and a Path costs more to build than the member costs to read."""
     if m.file_size > max_bytes:
         return None, "too_large"
     if m.encrypted:
@@ -153,11 +154,10 @@ def read_member(path: Path, m: ZipMember, max_bytes: int) -> tuple[bytes | None,
     return data, None
 
 
-def _raw(path: Path, m: ZipMember) -> bytes:
-    key = str(path)
-    f = _open.get(key)
+def _raw(path: str, m: ZipMember) -> bytes:
+    f = _open.get(path)
     if f is None:
-        f = _open[key] = path.open("rb")
+        f = _open[path] = open(path, "rb")  # noqa: SIM115 - kept open for the next member
     f.seek(m.offset)
     sig, nlen, elen = _LOCAL.unpack(f.read(_LOCAL.size))
     if sig != b"PK\x03\x04":

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import random
 import tarfile
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+import orjson
 import pytest
 
 from streams.archive import Item, iter_items
@@ -145,3 +147,45 @@ def test_a_file_that_is_no_zip_is_one_unreadable_item(tmp_path: Path) -> None:
     (item,) = iter_items(path)
     assert item.data is None and item.error is not None
     assert item.error.startswith("unreadable: no end of central directory")
+
+
+def _arrival_order(members: list[str], manifest: list[str]) -> list[tuple[str, bool]]:
+    """product.md §1, as a model: listed names in manifest order (the first line of a name
+    counts; absent ones too), then unlisted members in path order. (name, present)."""
+    listed = list(dict.fromkeys(manifest))
+    unlisted = sorted(set(members) - set(listed))
+    return [(n, n in members) for n in listed] + [(n, True) for n in unlisted]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_arrival_order_of_random_zips(tmp_path: Path, seed: int) -> None:
+    """Members written in name order or not, manifests ascending, shuffled, with a name
+    listed twice, unlisted members and absent ones: the model's order, and the
+    manifest's timestamps."""
+    rng = random.Random(seed)
+    names = sorted({f"m/{rng.randrange(10**4):05d}.xml" for _ in range(rng.randrange(1, 30))})
+    members = rng.sample(names, rng.randrange(1, len(names) + 1))
+    if seed % 2 == 0:
+        members.sort()  # written as they arrived: the merge path
+    manifest = [n for n in names if rng.random() < 0.7]
+    if seed % 4 == 1:
+        rng.shuffle(manifest)
+    if seed % 8 == 3 and manifest:
+        manifest.append(manifest[0])  # listed twice: the first line counts
+    stamp = {n: f"2024-03-01T{i % 24:02d}:{i % 60:02d}:00Z" for i, n in enumerate(manifest)}
+    lines = b"".join(orjson.dumps({"path": n, "received_at": stamp[n]}) + b"\n"
+                     for n in manifest)
+    path = tmp_path / "a.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        for n in members:
+            zf.writestr(n, f"<{n}/>")
+        if manifest or seed % 3:
+            zf.writestr("manifest.jsonl", lines)
+    items = list(iter_items(path))
+    got = [(i.source.split("!", 1)[1], i.data is not None) for i in items]
+    assert got == _arrival_order(members, manifest)
+    for item in items:
+        name = item.source.split("!", 1)[1]
+        want = stamp.get(name)
+        assert (item.received_at.isoformat() if item.received_at else None) == (
+            datetime.fromisoformat(want).isoformat() if want else None)
