@@ -38,6 +38,11 @@ def register() -> None:
     for module in _STATE_MODULES:
         classes |= {c for c in vars(module).values()
                     if isinstance(c, type) and is_dataclass(c) and c.__module__ == module.__name__}
+    fast_pickling(*classes)
+
+
+def fast_pickling(*classes: type) -> None:
+    """Pickle these dataclasses the fast way (records that travel between processes)."""
     for cls in classes:
         copyreg.pickle(cls, _reducer(cls))
 
