@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
-from rocksdict import Rdict, WriteBatch
+from rocksdict import Rdict, WriteBatch, WriteOptions
 
 from streams.state.rocks import options
 
@@ -23,6 +23,11 @@ class Scratch:
         if self.path.exists():
             shutil.rmtree(self.path)
         self.db = Rdict(str(self.path), options(block_cache_mib=16, write_buffer_mib=16))
+        unlogged = WriteOptions()
+        # never reopened after a crash: a log would serve nothing. (rocksdict's stub calls
+        # disable_wal a method; it is a property.)
+        unlogged.disable_wal = True  # type: ignore[method-assign, assignment]
+        self.db.set_write_options(unlogged)
         self._batch = WriteBatch(raw_mode=True)
         self._pending = 0
 
