@@ -71,6 +71,12 @@ class Figures:
         elif s["metric"] == "assignment_care":
             self.assignment_care[s["aanbieder"]][s["value"]] += 1
 
+    def take_steps(self, other: Figures) -> None:
+        """The process-time figures gathered by another process (the output pass's second
+        one); this one gathers none itself."""
+        self.steps, self.units = other.steps, other.units
+        self.retour_times, self.assignment_care = other.retour_times, other.assignment_care
+
     def summary(self, watermark: date | None) -> dict[str, Any]:
         meta = self.meta
         return {

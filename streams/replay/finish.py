@@ -5,11 +5,19 @@ unit/trajectory/step, sorted by key; alerts.jsonl is the stream of alert events 
 `trajectory_id` everywhere is the id after merges, looked up in the final state. Sorting
 and joining go through a scratch RocksDB, by merges over sorted key ranges rather than
 random lookups, so the pass stays fast and its memory bounded however large the archive.
+
+The pass runs in two processes, both reading the final state: this one indexes the chains
+(links, trajectories, merges) and writes everything that needs them; a second one, at the
+same time, writes process_times.jsonl and lists every heenbericht's retour, which this one
+then joins to its trajectory.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import traceback
 from collections.abc import Iterator
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +26,7 @@ import orjson
 from streams.core.outputs import link_record, step_record, trajectory_record
 from streams.core.retours import retour_link
 from streams.core.trajectories import trajectory_for
+from streams.replay import heap
 from streams.replay.figures import Figures
 from streams.replay.report import write_report
 from streams.state.rocks import RocksStore
@@ -28,25 +37,94 @@ if TYPE_CHECKING:
 
 FILES = ("links.jsonl", "trajectories.jsonl", "alerts.jsonl", "process_times.jsonl",
          "rejects.jsonl", "summary.json", "report.html")
+_WAIT = 1.0  # seconds between checks that the other process is alive
 
 
-def write_outputs(store: RocksStore, state: Path, out: Path, meta: RunMeta) -> dict[str, Any]:
+class OutputPassFailed(RuntimeError):
+    """The second process of the output pass died or raised (a bug, never input)."""
+
+
+def write_outputs(db: Path, state: Path, out: Path, meta: RunMeta) -> dict[str, Any]:
+    """The output files from the final state in `db` (closed for writing: read here and in
+    the second process at once)."""
     out.mkdir(parents=True, exist_ok=True)
-    with Scratch(state / "finish") as scratch:
-        final = _Final(store, scratch, Figures(meta))
-        final.index_chains()
-        final.index_retours()
-        _write(out / "links.jsonl", final.sorted("L/"))
-        _write(out / "trajectories.jsonl", final.sorted("T/"))
-        _write(out / "process_times.jsonl", final.steps())
-        _write(out / "alerts.jsonl", final.alerts(state / "alerts.part"))
-    _write(out / "rejects.jsonl", _lines(state / "rejects.part"))
-    clock = store.get("clock")
+    side = _Side(db, state, out, meta)
+    store = RocksStore(db, read_only=True)
+    try:
+        with Scratch(state / "finish") as scratch:
+            final = _Final(store, scratch, Figures(meta))
+            final.index_chains()
+            final.figures.take_steps(side.result())
+            final.index_retours(_lines(state / "retours.part"))
+            _write(out / "links.jsonl", final.sorted("L/"))
+            _write(out / "trajectories.jsonl", final.sorted("T/"))
+            _write(out / "alerts.jsonl", final.alerts(state / "alerts.part"))
+        (state / "retours.part").unlink(missing_ok=True)
+        _write(out / "rejects.jsonl", _lines(state / "rejects.part"))
+        clock = store.get("clock")
+    finally:
+        side.stop()
+        store.close()
     summary = final.figures.summary(clock.today if clock else None)
     _write(out / "summary.json", iter([orjson.dumps(
         summary, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)]))
     write_report(out / "report.html", final.figures)
     return summary
+
+
+class _Side:
+    """The second process: process_times.jsonl, and the retours of every heenbericht."""
+
+    def __init__(self, db: Path, state: Path, out: Path, meta: RunMeta) -> None:
+        ctx = multiprocessing.get_context("spawn")  # no fork of a process holding RocksDB
+        self.conn, child = ctx.Pipe(duplex=False)
+        self.proc = ctx.Process(target=_side_pass, args=(db, state, out, meta, child),
+                                daemon=True, name="ketenlink-output-pass")
+        self.proc.start()
+        child.close()
+
+    def result(self) -> Figures:
+        while not self.conn.poll(_WAIT):
+            if not self.proc.is_alive():
+                raise OutputPassFailed(f"{self.proc.name} died (exit code "
+                                       f"{self.proc.exitcode})")
+        kind, value = self.conn.recv()
+        if kind == "error":
+            raise OutputPassFailed(f"{self.proc.name} failed:\n{value}")
+        return value  # type: ignore[no-any-return]
+
+    def stop(self) -> None:
+        self.proc.kill()
+        self.proc.join()
+        self.conn.close()
+
+
+def _side_pass(db: Path, state: Path, out: Path, meta: RunMeta, conn: Connection) -> None:
+    heap.exit_with_parent(_WAIT)
+    heap.relax()
+    try:
+        store = RocksStore(db, read_only=True)
+        figures = Figures(meta)
+        _write(out / "process_times.jsonl", _steps(store, figures))
+        _write(state / "retours.part", _retours(store))
+        store.close()
+        conn.send(("figures", figures))
+    except Exception:  # reported to the first process, which stops
+        conn.send(("error", traceback.format_exc()))
+
+
+def _steps(store: RocksStore, figures: Figures) -> Iterator[bytes]:
+    for _, step in store.scan("t/"):
+        record = step_record(step)
+        figures.step(record)
+        yield orjson.dumps(record) + b"\n"
+
+
+def _retours(store: RocksStore) -> Iterator[bytes]:
+    """`heen key TAB retour key` for every heenbericht with a retour, in heen key order."""
+    for _, heen in store.scan("h/"):
+        if heen.retour is not None:
+            yield f"{heen.key}\t{heen.retour.key}\n".encode()
 
 
 class _Final:
@@ -87,15 +165,15 @@ class _Final:
                 last = subject
                 yield subject, tid.decode()
 
-    def index_retours(self) -> None:
-        """Retour links (kept in their heen record), joined to their heenbericht's
-        trajectory by a merge over both sorted key ranges."""
+    def index_retours(self, pairs: Iterator[bytes]) -> None:
+        """Retour links (`heen key TAB retour key`, in heen key order), joined to their
+        heenbericht's trajectory by a merge over both sorted key ranges."""
         join = _Join(self.subjects())
-        for _, heen in self.store.scan("h/"):
-            if heen.retour is not None:
-                link = retour_link(heen.key, heen.retour.key)
-                self._put(f"L/{link.unit}", link_record(link, join.find(heen.key)))
-                self.figures.link(link)
+        for line in pairs:
+            heen_key, _, retour_key = line.decode().rstrip("\n").partition("\t")
+            link = retour_link(heen_key, retour_key)
+            self._put(f"L/{link.unit}", link_record(link, join.find(heen_key)))
+            self.figures.link(link)
 
     def alerts(self, part: Path) -> Iterator[bytes]:
         """alerts.jsonl in event order, each with the trajectory of its subject in the final
@@ -121,12 +199,6 @@ class _Final:
                 return tid
             tid = survivor.decode()
         return None
-
-    def steps(self) -> Iterator[bytes]:
-        for _, step in self.store.scan("t/"):
-            record = step_record(step)
-            self.figures.step(record)
-            yield orjson.dumps(record) + b"\n"
 
     def sorted(self, prefix: str) -> Iterator[bytes]:
         for _, value in self.scratch.items(prefix):

@@ -11,10 +11,7 @@ memory stays bounded however long the archive is.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import queue
-import threading
-import time
 import traceback
 from collections import deque
 from collections.abc import Iterator
@@ -108,7 +105,7 @@ def _in_workers(todo: Iterator[Unit], settings: Settings, n: int) -> Iterator[Re
 
 def _work(settings: Settings, inbox: Any, outbox: Any) -> None:
     """A worker process: batches of units in, parsed batches out, until it is stopped."""
-    threading.Thread(target=_watch, args=(os.getppid(),), daemon=True).start()
+    heap.exit_with_parent(_WAIT)
     heap.relax()
     codec.register()  # records travel back pickled, the fast way
     try:
@@ -118,11 +115,3 @@ def _work(settings: Settings, inbox: Any, outbox: Any) -> None:
     except Exception:  # reported to the engine's process, which stops
         outbox.put((_ERROR, traceback.format_exc()))
 
-
-def _watch(parent: int) -> None:
-    """Exit when the engine's process is gone (killed: a replay resumes later from its
-    checkpoint). Whatever this worker waits for then never comes, a batch half written
-    into its queue included, so it leaves at once, flushing nothing."""
-    while os.getppid() == parent:
-        time.sleep(_WAIT)
-    os._exit(0)

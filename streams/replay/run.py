@@ -125,8 +125,9 @@ class Replay:
             if not self.meta.done:
                 self._consume(progress)
         seconds = time.monotonic() - started
-        summary = write_outputs(self.store, self.opts.state, self.opts.out, self.meta)
-        self._close()
+        self._close()  # the output pass reads the final state in two processes
+        summary = write_outputs(self.opts.state / "db", self.opts.state, self.opts.out,
+                                self.meta)
         run = {"inputs": self.meta.position, "resumed_at": resumed_at,
                "seconds": round(seconds, 3),
                "inputs_per_second": round((self.meta.position - resumed_at) / seconds, 1)

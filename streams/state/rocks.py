@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from rocksdict import (
+    AccessType,
     BlockBasedOptions,
     Cache,
     DBCompressionType,
@@ -158,9 +159,12 @@ class RocksStore(StagedStore):
 
     def __init__(self, path: Path, *, cache_entries: int = 50_000,
                  block_cache_mib: int = 64, write_buffer_mib: int = 32,
-                 hot: tuple[str, ...] = ("c/", "h/")) -> None:
+                 hot: tuple[str, ...] = ("c/", "h/"), read_only: bool = False) -> None:
+        """`read_only`: a final state that several processes read at once (the replay's
+        output pass); nothing can be committed."""
         path.mkdir(parents=True, exist_ok=True)
-        db = Rdict(str(path), options(block_cache_mib, write_buffer_mib))
+        access = AccessType.read_only() if read_only else AccessType.read_write()
+        db = Rdict(str(path), options(block_cache_mib, write_buffer_mib), access_type=access)
         super().__init__(db, cache_entries=cache_entries, hot=hot)
 
     def commit(self, meta: dict[str, Any] | None = None) -> None:

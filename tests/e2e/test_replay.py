@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,7 +16,9 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from streams.replay.finish import FILES
+from streams.replay.finish import FILES, OutputPassFailed, write_outputs
+from streams.replay.run import META
+from streams.state.rocks import RocksStore
 from tests.conftest import ROOT
 
 SAMPLE = ROOT / "samples" / "sample.zip"
@@ -164,3 +167,22 @@ def test_json_lines_of_parsed_records_replay_like_the_archive(reference: Path,
     rejects = records(tmp_path / "out", "rejects.jsonl")
     assert [r["reason"] for r in rejects[-2:]] == ["invalid_record", "invalid_record"]
     assert "missing field" in rejects[-2]["detail"]
+
+
+def test_a_failing_second_process_stops_the_output_pass(reference: Path,
+                                                        tmp_path: Path) -> None:
+    """The output pass's second process writes process_times.jsonl; when it cannot, the
+    pass stops with its reason instead of writing files without it."""
+    state = tmp_path / "state"
+    shutil.copytree(reference.with_name("out.state"), state)
+    store = RocksStore(state / "db", read_only=True)
+    meta = store.get(META)
+    store.close()
+    out = tmp_path / "out"
+    (out / ".process_times.jsonl.tmp").mkdir(parents=True)  # it cannot be written
+    with pytest.raises(OutputPassFailed, match="process_times"):
+        write_outputs(state / "db", state, out, meta)
+    assert not (out / "links.jsonl").exists()
+    shutil.rmtree(out / ".process_times.jsonl.tmp")
+    write_outputs(state / "db", state, out, meta)
+    same_files(reference, out)

@@ -61,8 +61,9 @@ def _marked(mark: str) -> list[int]:
 def test_workers_of_a_killed_replay_stop(tmp_path: Path) -> None:
     archive = tmp_path / "a.zip"
     generate(archive, messages=20_000, seed=5)
-    mark = f"KETENLINK_TEST_MARK={uuid.uuid4()}"
-    env = {**os.environ, mark.split("=")[0]: mark.split("=")[1]}
+    token = str(uuid.uuid4())
+    mark = f"KETENLINK_TEST_MARK={token}"
+    env = {**os.environ, "KETENLINK_TEST_MARK": token}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streams", "replay", "--dev", "--workers", "2", str(archive),
          "--out", str(tmp_path / "out"), "--checkpoint-every", "500"],
