@@ -14,10 +14,7 @@ then joins to its trajectory.
 
 from __future__ import annotations
 
-import multiprocessing
-import traceback
 from collections.abc import Iterator
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,8 +23,8 @@ import orjson
 from streams.core.outputs import link_record, step_record, trajectory_record
 from streams.core.retours import retour_link
 from streams.core.trajectories import trajectory_for
-from streams.replay import heap
 from streams.replay.figures import Figures
+from streams.replay.heap import Helper, HelperFailed
 from streams.replay.report import write_report
 from streams.state.rocks import RocksStore
 from streams.state.scratch import Scratch
@@ -37,10 +34,9 @@ if TYPE_CHECKING:
 
 FILES = ("links.jsonl", "trajectories.jsonl", "alerts.jsonl", "process_times.jsonl",
          "rejects.jsonl", "summary.json", "report.html")
-_WAIT = 1.0  # seconds between checks that the other process is alive
 
 
-class OutputPassFailed(RuntimeError):
+class OutputPassFailed(HelperFailed):
     """The second process of the output pass died or raised (a bug, never input)."""
 
 
@@ -48,13 +44,14 @@ def write_outputs(db: Path, state: Path, out: Path, meta: RunMeta) -> dict[str, 
     """The output files from the final state in `db` (closed for writing: read here and in
     the second process at once)."""
     out.mkdir(parents=True, exist_ok=True)
-    side = _Side(db, state, out, meta)
+    side = Helper(_side_pass, (db, state, out, meta), "ketenlink-output-pass",
+                  OutputPassFailed)
     store = RocksStore(db, read_only=True)
     try:
         with Scratch(state / "finish") as scratch:
             final = _Final(store, scratch, Figures(meta))
             final.index_chains()
-            final.figures.take_steps(side.result())
+            final.figures.take_steps(side.receive()[1])
             final.index_retours(_lines(state / "retours.part"))
             _write(out / "links.jsonl", final.sorted("L/"))
             _write(out / "trajectories.jsonl", final.sorted("T/"))
@@ -72,45 +69,14 @@ def write_outputs(db: Path, state: Path, out: Path, meta: RunMeta) -> dict[str, 
     return summary
 
 
-class _Side:
+def _side_pass(db: Path, state: Path, out: Path, meta: RunMeta, outbox: Any) -> None:
     """The second process: process_times.jsonl, and the retours of every heenbericht."""
-
-    def __init__(self, db: Path, state: Path, out: Path, meta: RunMeta) -> None:
-        ctx = multiprocessing.get_context("spawn")  # no fork of a process holding RocksDB
-        self.conn, child = ctx.Pipe(duplex=False)
-        self.proc = ctx.Process(target=_side_pass, args=(db, state, out, meta, child),
-                                daemon=True, name="ketenlink-output-pass")
-        self.proc.start()
-        child.close()
-
-    def result(self) -> Figures:
-        while not self.conn.poll(_WAIT):
-            if not self.proc.is_alive():
-                raise OutputPassFailed(f"{self.proc.name} died (exit code "
-                                       f"{self.proc.exitcode})")
-        kind, value = self.conn.recv()
-        if kind == "error":
-            raise OutputPassFailed(f"{self.proc.name} failed:\n{value}")
-        return value  # type: ignore[no-any-return]
-
-    def stop(self) -> None:
-        self.proc.kill()
-        self.proc.join()
-        self.conn.close()
-
-
-def _side_pass(db: Path, state: Path, out: Path, meta: RunMeta, conn: Connection) -> None:
-    heap.exit_with_parent(_WAIT)
-    heap.relax()
-    try:
-        store = RocksStore(db, read_only=True)
-        figures = Figures(meta)
-        _write(out / "process_times.jsonl", _steps(store, figures))
-        _write(state / "retours.part", _retours(store))
-        store.close()
-        conn.send(("figures", figures))
-    except Exception:  # reported to the first process, which stops
-        conn.send(("error", traceback.format_exc()))
+    store = RocksStore(db, read_only=True)
+    figures = Figures(meta)
+    _write(out / "process_times.jsonl", _steps(store, figures))
+    _write(state / "retours.part", _retours(store))
+    store.close()
+    outbox.put(("figures", figures))
 
 
 def _steps(store: RocksStore, figures: Figures) -> Iterator[bytes]:
