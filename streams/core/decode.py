@@ -155,27 +155,29 @@ def _retour_codes(
     """The RetourCodes of the header, of this client's classes and of its lines, each with
     the class it sat on; line codes come with their line's n."""
     found: list[RetourCode] = []
-
-    def walk(node: Element, where: str, in_list: bool) -> None:
-        for child in node:
-            tag = child.tag
-            if not isinstance(tag, str):
-                continue
-            name = tag[tag.rfind("}") + 1 :]
-            low = local(tag)
-            if (in_list and low in _LINE_NAMES) or low in ("client", "clienten"):
-                continue  # a line's codes are read with the line; clients one by one
-            if low == "retourcodes":
-                found.extend(RetourCode(c.text.strip(), where, None)
-                             for c in child if isinstance(c.tag, str) and c.text)
-            elif low.startswith("retourcode") and child.text and child.text.strip():
-                found.append(RetourCode(child.text.strip(), where, None))  # no wrapper
-            elif len(child):  # only classes hold codes: leaves need no visit
-                walk(child, name, low in LISTS)
-
-    walk(root, "Bericht", False)
+    _walk(root, "Bericht", False, found)
     if client is not None:
-        walk(client, "Client", False)
+        _walk(client, "Client", False, found)
     for line in lines:
         found.extend(RetourCode(code, line.element, line.n) for code in line.retour_codes)
     return tuple(found)
+
+
+def _walk(node: Element, where: str, in_list: bool, found: list[RetourCode]) -> None:
+    """The codes in the classes below `node` (a module function, not a closure: a
+    recursive closure is a reference cycle per message, left to the garbage collector)."""
+    for child in node:
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue
+        name = tag[tag.rfind("}") + 1 :]
+        low = local(tag)
+        if (in_list and low in _LINE_NAMES) or low in ("client", "clienten"):
+            continue  # a line's codes are read with the line; clients one by one
+        if low == "retourcodes":
+            found.extend(RetourCode(c.text.strip(), where, None)
+                         for c in child if isinstance(c.tag, str) and c.text)
+        elif low.startswith("retourcode") and child.text and child.text.strip():
+            found.append(RetourCode(child.text.strip(), where, None))  # no wrapper
+        elif len(child):  # only classes hold codes: leaves need no visit
+            _walk(child, name, low in LISTS, found)
