@@ -4,8 +4,9 @@ Garbage collection: the engine and the parsers allocate many short-lived contain
 objects (records, events, decoded chains), while the process holds a large, bounded cache
 of decoded chains. With CPython's default gen-0 threshold (700 allocations) a young
 collection runs every message or two, and every older collection walks the whole cache:
-measured, a fifth of a replay's time. The work makes few reference cycles, so collections
-are made rare, not switched off: a cycle that does form is still collected.
+measured, a fifth of a replay's time. The work makes no reference cycles
+(tests/unit/test_heap.py), so collections are made rare, not switched off: a cycle that
+does form is still collected.
 
 Helper processes (parsers, the output pass's second half) are spawned, report on their
 own queue, hand a failure back as its traceback, and end with the process that started
@@ -24,7 +25,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-YOUNG = 100_000  # container allocations between young collections (CPython: 700)
+YOUNG = 1_000_000  # container allocations between young collections (CPython: 700)
 WAIT = 1.0  # seconds between checks that the other process is still alive
 
 
