@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -107,6 +108,41 @@ def test_a_deletion_reaches_the_database_on_commit(tmp_path: Path) -> None:
     store.commit()
     store.close()
     assert RocksStore(tmp_path / "db").get("h/x") is None
+
+
+class _CountingReads:
+    """The database under a RocksStore, noting every key read from it."""
+
+    def __init__(self, db: Any) -> None:
+        self.db = db
+        self.read: list[str] = []
+
+    def get(self, key: bytes) -> Any:
+        self.read.append(key.decode())
+        return self.db.get(key)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.db, name)
+
+
+def test_the_cache_keeps_hot_values_not_absent_keys_least_recently_used_out(
+        tmp_path: Path) -> None:
+    store = RocksStore(tmp_path / "db", cache_entries=2)
+    store.put("c/a", Value(1))
+    store.put("c/b", Value(2))
+    store.commit()  # chains stay decoded after a commit
+    db = store.db = _CountingReads(store.db)  # type: ignore[assignment]
+    for n in range(10):  # alerts never raised, steps not measured: read once
+        assert store.get(f"a/{n}") is None
+    assert (store.get("c/b"), store.get("c/a")) == (Value(2), Value(1))
+    assert db.read == [f"a/{n}" for n in range(10)]  # the chains came from the cache
+    db.read.clear()
+    assert store.get("c/new") is None  # a chain not there yet: remembered, evicting c/b,
+    assert store.get("c/a") == Value(1)  # the least recently used (c/a was read after it)
+    assert store.get("c/b") == Value(2)
+    assert db.read == ["c/new", "c/b"]
+    store.db = db.db
+    store.close()
 
 
 def test_the_engine_gives_the_same_events_on_both_stores(tmp_path: Path) -> None:
