@@ -36,6 +36,15 @@ def test_workers_give_the_records_of_parsing_here_in_order(here: list[object], w
     assert got == here[skip:]
 
 
+@pytest.mark.parametrize(("workers", "hand_off"), [(1, 1.0), (1, 0.5), (2, 0.3)])
+def test_batches_handed_back_unparsed_come_in_their_place(here: list[object], workers: int,
+                                                          hand_off: float) -> None:
+    """A worker sends a share of its batches unparsed, for this process to parse."""
+    got = list(parsed_inputs((SAMPLE,), None, SETTINGS, 0, workers=workers,
+                             hand_off=hand_off))
+    assert got == here
+
+
 def test_a_worker_that_fails_stops_the_run_with_its_reason() -> None:
     broken = Settings(TEST_KEY, zone="Nowhere/Atlantis")  # the worker cannot build its parser
     started = time.monotonic()
