@@ -20,9 +20,10 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from streams.archive import Item, Ref
 from streams.replay.balance import Balance
 from streams.replay.heap import Helper, HelperFailed
-from streams.replay.source import Parser, Result, units
+from streams.replay.source import JsonLine, Parser, Result, units
 from streams.settings import Settings
 from streams.state import codec
 
@@ -87,6 +88,7 @@ def _work(job: _Job, k: int, share: Any, outbox: Any) -> None:
     A batch goes parsed ("batch"), or, for the share the engine's process takes over, as
     it is ("units"); each with the CPU seconds the worker spent on it."""
     codec.register()  # records travel pickled, the fast way
+    codec.fast_pickling(Ref, Item, JsonLine)  # and so do the units of a handed-off batch
     parse = Parser(job.settings)
     todo = islice(units(job.paths, job.manifest, job.settings.max_bytes), job.skip, None)
     owed, mark = 0.0, 0.0
