@@ -69,7 +69,9 @@ def _in_workers(job: _Job, hand_off: float | None) -> Iterator[Result]:
         while (message := workers[k].receive())[0] != "end":
             kind, (batch, worker_cpu) = message
             parse_here = 0.0
-            if kind == "units":  # the worker's share for this process: parse it here
+            if kind == "batch":
+                batch = codec.load_results(batch)
+            else:  # the worker's share for this process: parse it here
                 parse = parse or Parser(job.settings)
                 started = time.process_time()
                 batch = list(map(parse, batch))
@@ -87,8 +89,7 @@ def _work(job: _Job, k: int, share: Any, outbox: Any) -> None:
     """Worker process k: plan everything, send batches k, k + workers, …, then "end".
     A batch goes parsed ("batch"), or, for the share the engine's process takes over, as
     it is ("units"); each with the CPU seconds the worker spent on it."""
-    codec.register()  # records travel pickled, the fast way
-    codec.fast_pickling(Ref, Item, JsonLine)  # and so do the units of a handed-off batch
+    codec.fast_pickling(Ref, Item, JsonLine)  # the units of a handed-off batch
     parse = Parser(job.settings)
     todo = islice(units(job.paths, job.manifest, job.settings.max_bytes), job.skip, None)
     owed, mark = 0.0, 0.0
@@ -97,12 +98,12 @@ def _work(job: _Job, k: int, share: Any, outbox: Any) -> None:
             mark = time.process_time()  # the plan, made before the first batch, is apart
         if b % job.workers == k:
             owed += share.value  # that share of its batches, evenly spread
-            message: tuple[str, list[Any]]
+            message: tuple[str, Any]
             if owed >= 1.0:
                 owed -= 1.0
                 message = ("units", batch)
             else:
-                message = ("batch", list(map(parse, batch)))
+                message = ("batch", codec.dump_results(list(map(parse, batch))))
             now = time.process_time()  # includes sending the last one (queue thread)
             outbox.put((message[0], (message[1], now - mark)))
             mark = now
