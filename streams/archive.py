@@ -16,19 +16,19 @@ from __future__ import annotations
 import tarfile
 import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
 
+from streams.core.frozen import record
 from streams.state.scratch import Scratch
 from streams.zipindex import BadZip, ZipMember, member_lines, read_member, zip_members
 
 MANIFEST = "manifest.jsonl"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Item:
     """One message file as the transport delivers it; `data` is None when unreadable."""
 
@@ -39,7 +39,7 @@ class Item:
     error: str | None = None  # why data is None: "too_large" or "unreadable: …"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Ref:
     """Where one message file is. `load` turns it into an Item."""
 

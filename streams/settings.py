@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from streams.core.bsn import Pseudonymizer
 from streams.core.decode import ParseContext
+from streams.core.frozen import record
 
 ENV_PREFIX = "KETENLINK"
 # Development only: pseudonyms made with it are not secret. Refused outside --dev.
@@ -23,7 +23,7 @@ class SettingsError(ValueError):
     """A setting that cannot be used; the message says which and why."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Settings:
     hmac_key: bytes
     zone: str = "Europe/Amsterdam"

@@ -4,14 +4,15 @@ environment."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from streams.core.config import Terms
+from streams.core.frozen import record
 from streams.settings import Settings
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Topics:
     """Topic names: one prefix, so that several deployments can share a cluster."""
 
@@ -45,7 +46,7 @@ class Topics:
         return self.name("dead-letter")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LiveSettings:
     base: Settings
     bootstrap: str = "localhost:9092"

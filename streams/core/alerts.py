@@ -8,10 +8,11 @@ is resolved, and raising it again is a no-op.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 
 from streams.core.events import Alert, Event
+from streams.core.frozen import record
 from streams.core.store import Store
 
 
@@ -19,7 +20,7 @@ def alert_id(rule: str, subject: str) -> str:
     return f"{rule}:{hashlib.sha256(subject.encode()).hexdigest()[:20]}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Party:
     """Who an alert is about: every alert record carries these (product.md §4)."""
 

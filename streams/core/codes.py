@@ -6,14 +6,15 @@ the retour code is always the heen code + 1.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
+
+from streams.core.frozen import record
 
 Domain = Literal["jw", "wmo"]
 Party = Literal["gemeente", "aanbieder"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MessageType:
     domain: Domain
     code: int

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from streams.core.frozen import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Terms:
     retour: int = 3  # OP090: werkdagen after receipt
     answer: int = 5  # OP274/OP346: a 301 or 319 answers a request

@@ -6,10 +6,10 @@ One record per client: a 3.x message has one client, a 2.x message may have seve
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
 from streams.core.bsn import Pseudonymizer
+from streams.core.frozen import record
 from streams.core.header import Header, decode_header
 from streams.core.lines import LISTS, LineContext, decode_lines
 from streams.core.model import Failure, FailureReason, Line, Message, Parsed, RetourCode
@@ -20,7 +20,7 @@ _NEEDS_LINES = frozenset({"301", "305", "307", "315"})
 _LINE_NAMES = frozenset(LISTS.values())
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Envelope:
     """What the transport knows of a message: where it came from and when it arrived."""
 
@@ -30,7 +30,7 @@ class Envelope:
     received_at: datetime | None  # aware, UTC
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ParseContext:
     pseudonymizer: Pseudonymizer
     zone: tzinfo  # the received date is the local date of receipt (Europe/Amsterdam)
@@ -81,7 +81,7 @@ def _clients(idx: dict[str, Element]) -> list[Element]:
     return [c for c in group if isinstance(c.tag, str) and local(c.tag) == "client"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Body:
     header: Header
     ctx: ParseContext

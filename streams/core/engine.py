@@ -8,7 +8,6 @@ where it stopped.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from streams.core import requests, retours, toewijzingen, trajectories, zorg
@@ -17,6 +16,7 @@ from streams.core.chain import Chain, chain_key
 from streams.core.config import Terms
 from streams.core.context import Context
 from streams.core.events import Event
+from streams.core.frozen import record
 from streams.core.model import Message
 from streams.core.store import DueIndex, Store
 from streams.core.ticks import Tick
@@ -32,7 +32,7 @@ _CHAIN_RULES = {  # due-index token rule → handler(ctx, chain, subject, due)
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Clock:
     first: date  # received date of the run's first message
     today: date  # the engine clock

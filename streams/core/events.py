@@ -5,15 +5,16 @@ The shells route them by type (events → topic / file / metric), never by if-ch
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Literal
+
+from streams.core.frozen import record
 
 LinkKind = Literal["line", "retour", "message"]
 AlertStatus = Literal["raised", "resolved"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UnitLinked:
     """A unit (line_key or message_key) linked to its target (product.md §6 links.jsonl)."""
 
@@ -25,7 +26,7 @@ class UnitLinked:
     start: str | None = None  # 307 line: the start it stops
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Alert:
     """An alert record (product.md §4); `status` says whether it is raised or resolved."""
 
@@ -44,7 +45,7 @@ class Alert:
     codes: tuple[str, ...] = ()  # retour_rejected: the codes that reject
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StepMeasured:
     """One measured process step (product.md §5/§6 process_times.jsonl)."""
 
@@ -58,7 +59,7 @@ class StepMeasured:
     msg: str  # the message that completed the measurement
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StepWithdrawn:
     """A measured step no longer holds: the line it measured was withdrawn (status 3)."""
 
@@ -69,7 +70,7 @@ class StepWithdrawn:
     aanbieder: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TrajectoryUpdated:
     """A trajectory's current membership (the compacted trajectory topic, keyed by id)."""
 

@@ -9,18 +9,18 @@ lower-cased by the tree view, so the spelling variants meet.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
 
 from streams.core import codes, keys
 from streams.core.codes import MessageType
+from streams.core.frozen import record
 from streams.core.values import as_date, required
 from streams.core.xmltree import Element, Rejected, flat
 
 _NS_RELEASE = re.compile(r"/(\d)_(\d)/")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Header:
     type: MessageType
     release: str

@@ -7,9 +7,9 @@ and the nested `Product(Categorie, Code)` blocks are not lines.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from streams.core import keys
+from streams.core.frozen import record
 from streams.core.model import Line, Omvang
 from streams.core.values import as_code, as_date
 from streams.core.xmltree import Element, Rejected, flat, index, local
@@ -31,7 +31,7 @@ _DESCEND = frozenset({"beschikking", "verzoek"})
 _INGANG_IS_TOEWIJZING = frozenset({"305", "307", "315"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LineContext:
     domain: str
     gemeente: str

@@ -8,11 +8,11 @@ The clear BSN is never a field here: only its keyed pseudonym (`client`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
 from streams.core.codes import Domain
+from streams.core.frozen import record
 
 FailureReason = Literal[
     "too_large",  # over the size limit (25 MB by default)
@@ -30,21 +30,21 @@ FailureReason = Literal[
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Omvang:
     volume: str | None
     eenheid: str | None
     frequentie: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RetourCode:
     code: str
     where: str  # local name of the class whose RetourCodes hold it: Header, Client, StartProduct…
     line: int | None  # the line's n when `where` is a product line, else None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Line:
     """One product line (product.md §2). Fields are None where the element has none."""
 
@@ -72,7 +72,7 @@ class Line:
     retour_codes: tuple[str, ...]  # in a retour: the codes on this line
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Message:
     """One parsed message (for a 2.x message with several clients: one per client)."""
 
@@ -107,7 +107,7 @@ class Message:
     digest: str  # sha256 of the raw bytes, hex
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Failure:
     """Input that could not be parsed: the reason, never an exception."""
 

@@ -8,12 +8,13 @@ heenbericht at due(received, 5), TR019); measure: retour_time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 
 from streams.core.alerts import Party
 from streams.core.context import Context
 from streams.core.events import Event, UnitLinked
+from streams.core.frozen import record
 from streams.core.model import Message
 from streams.core.steps import measure
 
@@ -21,7 +22,7 @@ ACCEPTED = frozenset({"0200", "0233"})  # no remark / not assessed
 WHOLE_MESSAGE_REJECTED = "0001"  # the heenbericht counts as not sent
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Retour:
     key: str
     heen_key: str
@@ -32,7 +33,7 @@ class Retour:
     party: Party  # from the copied header (and the repeated client, when the body has one)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Heen:
     key: str
     msg: str

@@ -12,11 +12,12 @@ wall-clock ticks, which count only while a partition is caught up.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
+from streams.core.frozen import record
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class Tick:
     newest: date | None = None  # the stream's newest received date (ingest side)
     first: date | None = None  # the stream's first received date (ingest side)

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from streams.archive import Item, Ref
+from streams.core.frozen import record
 from streams.replay.balance import Balance
 from streams.replay.heap import Helper, HelperFailed
 from streams.replay.source import JsonLine, Parser, Result, units
@@ -48,7 +48,7 @@ def parsed_inputs(paths: tuple[Path, ...], manifest: Path | None, settings: Sett
         yield from _in_workers(_Job(paths, manifest, settings, skip, workers), hand_off)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Job:
     """What a worker needs to find its share of the input."""
 

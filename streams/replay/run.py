@@ -34,6 +34,7 @@ from streams.core.events import (
     TrajectoryUpdated,
     UnitLinked,
 )
+from streams.core.frozen import record
 from streams.core.model import Failure, Message, Parsed
 from streams.core.outputs import alert_record, failure_record
 from streams.replay import heap
@@ -51,7 +52,7 @@ class StateMismatch(RuntimeError):
     """The state directory belongs to a run over other inputs or settings."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ReplayOptions:
     paths: tuple[Path, ...]
     out: Path

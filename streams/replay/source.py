@@ -8,13 +8,13 @@ parsing a unit is pure and runs wherever the parser is, in worker processes too.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
 
 from streams.archive import Item, Ref, load, plan
 from streams.core.decode import Envelope, failure
+from streams.core.frozen import record
 from streams.core.model import Failure, Parsed
 from streams.core.records import from_json, invalid
 from streams.settings import Settings
@@ -23,7 +23,7 @@ from streams.xmlio import XmlDecoder
 Result = tuple[Parsed, bytes | None]  # the raw bytes come along only with a failure
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class JsonLine:
     """One line of a JSON Lines file of parsed records."""
 

@@ -6,9 +6,9 @@ codes it carries when it is repeated inside a retourbericht.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
+from streams.core.frozen import record
 from streams.testing.xmlbuild import Head, Node, omvang, opt, product, retour_codes
 
 
@@ -22,7 +22,7 @@ def _besch(head: Head, nummer: str | None) -> list[Node]:
     return opt("Beschikkingnummer" if head.layout == "example" else "BeschikkingNummer", nummer)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Toegewezen:
     """A 301 line."""
 
@@ -51,7 +51,7 @@ class Toegewezen:
         ])
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Start:
     """A 305 line (and, with einddatum and reden, a 307 line: see Stop)."""
 
@@ -76,7 +76,7 @@ class Start:
                                  ("StatusAanlevering", self.status), *_codes(codes)])
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Stop:
     """A 307 line: the start it stops (its key) plus the end."""
 
@@ -93,7 +93,7 @@ class Stop:
         ])
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Aangevraagd:
     """A 315 line: AangevraagdProduct (3.x) or Producten/Product (2.x)."""
 
@@ -125,7 +125,7 @@ class Aangevraagd:
         ])
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Wijziging:
     """A 317 line: Ongewijzigd (nummer only), TeWijzigen (nummer + wishes), Nieuw (product)."""
 

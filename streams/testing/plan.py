@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from streams.core import keys
+from streams.core.frozen import record
 from streams.testing.messages import Heen
 from streams.testing.xmlbuild import RetourHead
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Await:
     """The subject starts waiting for a partner; a missing alert when the clock passes due."""
 
@@ -25,7 +26,7 @@ class Await:
     due: date
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Settle:
     """The awaited partner arrives (or the subject is withdrawn)."""
 
@@ -33,7 +34,7 @@ class Settle:
     subject: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Late:
     """The partner arrived after its due date: a *_late alert (unless due < alerts_from)."""
 
@@ -43,7 +44,7 @@ class Late:
     received: date
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Rejected:
     """A retour with codes other than 0200/0233: retour_rejected on the heen."""
 
@@ -52,7 +53,7 @@ class Rejected:
     received: date
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Withdrawn:
     """A status-3 line withdrew the subject: its *_late alert, if raised, is resolved
     (product.md §4: "a resolved event follows when … the subject is withdrawn")."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
+from streams.core.frozen import record
 from streams.testing.xmlbuild import Layout
 
 Domain = Literal["jw", "wmo"]
@@ -72,7 +73,7 @@ class Bsns:
                 return prefix + str(check)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Party:
     code: str
     layout: Layout  # the 2.x layout its software writes

@@ -16,6 +16,7 @@ from typing import Literal, Union
 from lxml import etree
 
 from streams.core.codes import BY_DOMAIN_MSG
+from streams.core.frozen import record
 
 Node = tuple[str, Union[str, "list[Node]"]]
 Layout = Literal["xsd", "example"]
@@ -31,7 +32,7 @@ _BASE_LEAVES = frozenset({
 })
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Head:
     domain: Literal["jw", "wmo"]
     msg: str  # "301", … (for a retour: "302", …)
@@ -47,7 +48,7 @@ class Head:
         return BY_DOMAIN_MSG[(self.domain, self.msg)].code
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RetourHead:
     identificatie: str
     dagtekening: date
