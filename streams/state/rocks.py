@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from rocksdict import (
     AccessType,
@@ -22,7 +22,6 @@ from rocksdict import (
     DBCompressionType,
     Options,
     Rdict,
-    ReadOptions,
     WriteBatch,
 )
 
@@ -129,14 +128,8 @@ class StagedStore:
 
     def scan_committed(self, prefix: str, start: str = "") -> Iterator[tuple[str, bytes]]:
         """(key, raw value) as committed, without the pending changes."""
-        it = self.db.iter(ReadOptions())
-        it.seek(max(prefix, start).encode())
-        while it.valid():
-            key = it.key().decode()
-            if not key.startswith(prefix):
-                break
-            yield key, it.value()
-            it.next()
+        for raw_key, value in raw_items(self.db, prefix.encode(), max(prefix, start).encode()):
+            yield raw_key.decode(), value
 
     def take_changes(self, meta: dict[str, Any] | None = None) -> dict[str, bytes | None]:
         """Every pending change (and `meta`) encoded, None for a delete; the cache keeps
@@ -228,6 +221,16 @@ class RocksDueIndex:
             for token, due in tokens.items():
                 self.store.stage(f"d/{filed.isoformat()}|{token}", due)
         self._added.clear()
+
+
+def raw_items(db: Rdict, prefix: bytes, start: bytes) -> Iterator[tuple[bytes, bytes]]:
+    """(key, value) under `prefix` from `start` on, in key order, from a raw-mode database
+    (its `items` takes one call per entry; an iterator's valid/key/value/next, four)."""
+    entries = cast(Iterator[tuple[bytes, bytes]], db.items(from_key=start))
+    for key, value in entries:
+        if not key.startswith(prefix):
+            break
+        yield key, value
 
 
 def write_changes(db: Rdict, changes: dict[str, bytes | None]) -> None:

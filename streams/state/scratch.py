@@ -11,7 +11,7 @@ from types import TracebackType
 
 from rocksdict import Rdict, WriteBatch, WriteOptions
 
-from streams.state.rocks import options
+from streams.state.rocks import options, raw_items
 
 
 class Scratch:
@@ -51,15 +51,10 @@ class Scratch:
     def items(self, prefix: str) -> Iterator[tuple[str, bytes]]:
         """(key without the prefix, value), in key order."""
         self.flush()
-        it = self.db.iter()
         raw_prefix = prefix.encode()
-        it.seek(raw_prefix)
-        while it.valid():
-            key: bytes = it.key()
-            if not key.startswith(raw_prefix):
-                break
-            yield key[len(raw_prefix):].decode(), it.value()
-            it.next()
+        cut = len(raw_prefix)
+        for key, value in raw_items(self.db, raw_prefix, raw_prefix):
+            yield key[cut:].decode(), value
 
     def close(self) -> None:
         self.db.close()
