@@ -7,9 +7,9 @@ and joining go through a scratch RocksDB, by merges over sorted key ranges rathe
 random lookups, so the pass stays fast and its memory bounded however large the archive.
 
 The pass runs in two processes, both reading the final state: this one indexes the chains
-(links, trajectories, merges) and writes everything that needs them; a second one, at the
-same time, writes process_times.jsonl and lists every heenbericht's retour, which this one
-then joins to its trajectory.
+(links, merges) and writes everything that needs them; a second one, at the same time,
+writes process_times.jsonl, lists every heenbericht's retour (which this one then joins to
+its trajectory), and writes trajectories.jsonl, which needs the chains only.
 """
 
 from __future__ import annotations
@@ -54,9 +54,9 @@ def write_outputs(db: Path, state: Path, out: Path, meta: RunMeta) -> dict[str, 
             final.figures.take_steps(side.receive()[1])
             final.index_retours(_lines(state / "retours.part"))
             _write(out / "links.jsonl", final.sorted("L/"))
-            _write(out / "trajectories.jsonl", final.sorted("T/"))
             _write(out / "alerts.jsonl", final.alerts(state / "alerts.part"))
         (state / "retours.part").unlink(missing_ok=True)
+        final.figures.trajectories = side.receive()[1]
         _write(out / "rejects.jsonl", _lines(state / "rejects.part"))
         clock = store.get("clock")
     finally:
@@ -70,13 +70,22 @@ def write_outputs(db: Path, state: Path, out: Path, meta: RunMeta) -> dict[str, 
 
 
 def _side_pass(db: Path, state: Path, out: Path, meta: RunMeta, outbox: Any) -> None:
-    """The second process: process_times.jsonl, and the retours of every heenbericht."""
+    """The second process: process_times.jsonl and the retours of every heenbericht, then
+    trajectories.jsonl."""
     store = RocksStore(db, read_only=True)
     figures = Figures(meta)
     _write(out / "process_times.jsonl", _steps(store, figures))
     _write(state / "retours.part", _retours(store))
-    store.close()
     outbox.put(("figures", figures))
+    with Scratch(state / "finish-trajectories") as scratch:
+        for _, chain in store.scan("c/"):
+            for t in chain.trajectories:
+                record = trajectory_record(chain, t)
+                figures.trajectory(record)
+                scratch.put(t.id, orjson.dumps(record))
+        _write(out / "trajectories.jsonl", (value + b"\n" for _, value in scratch.items("")))
+    store.close()
+    outbox.put(("trajectories", figures.trajectories))
 
 
 def _steps(store: RocksStore, figures: Figures) -> Iterator[bytes]:
@@ -100,8 +109,8 @@ class _Final:
         self.figures = figures
 
     def index_chains(self) -> None:
-        """Links and trajectories of every chain, merged ids, and X/: subject → trajectory
-        for every unit, toewijzing and message (a message: its first line's, §3)."""
+        """Links of every chain, merged ids, and X/: subject → trajectory for every unit,
+        toewijzing and message (a message: its first line's, §3)."""
         for _, chain in self.store.scan("c/"):
             for unit, link in chain.links.items():
                 tid = trajectory_for(chain, unit)
@@ -115,9 +124,6 @@ class _Final:
                 if hash_ and n.isdigit():
                     self.scratch.put(f"X/{message_key}\x00{int(n):06d}", tid.encode())
             for t in chain.trajectories:
-                record = trajectory_record(chain, t)
-                self._put(f"T/{t.id}", record)
-                self.figures.trajectory(record)
                 for old in t.merged:
                     self.scratch.put(f"M/{old}", t.id.encode())
 
