@@ -17,6 +17,7 @@ from typing import Any, cast
 
 from rocksdict import (
     AccessType,
+    BlockBasedIndexType,
     BlockBasedOptions,
     Cache,
     DBCompressionType,
@@ -44,6 +45,10 @@ def options(block_cache_mib: int = 96, write_buffer_mib: int = 32) -> Options:
     table.set_block_cache(Cache(block_cache_mib * _MiB))
     table.set_bloom_filter(10, False)
     table.set_cache_index_and_filter_blocks(True)
+    # Partitioned: a lookup loads a few KiB of index and filter, not the whole of a large
+    # table's (hundreds of KiB, evicted again by data blocks: 300 µs per read, measured).
+    table.set_index_type(BlockBasedIndexType.two_level_index_search())
+    table.set_partition_filters(True)
     table.set_pin_l0_filter_and_index_blocks_in_cache(True)
     table.set_pin_top_level_index_and_filter(True)
     opts.set_block_based_table_factory(table)
