@@ -152,11 +152,11 @@ def _zip_names(path: Path, members: Iterator[ZipMember]) -> Iterator[tuple[str, 
 
 
 class _Indexed:
-    """Arrival order for a container with random access (a directory, a .zip), by sorting
-    on disk rather than looking names up: the member names and the manifest lines go into
-    a scratch table sorted by name, one merge pass files every member under its manifest
-    position (or as unlisted), and the result is read back in order. Sequential work only,
-    so it stays fast and bounded for millions of members."""
+    """Arrival order for a container with random access (a directory, a .zip): the member
+    names go into a scratch table on disk, then the manifest is read in order and each of
+    its names looked up there, so the first message comes as soon as the members are
+    indexed; members the manifest does not list follow in name order. Bounded memory for
+    millions of members (the names never sit in memory all at once)."""
 
     def __init__(self, path: Path, manifest_file: Path | None) -> None:
         self.path = path
@@ -170,39 +170,34 @@ class _Indexed:
                     manifest = ref
                 elif is_message_name(name):
                     index.put(f"n/{name}", _pack(ref))
-            for i, (name, ts) in enumerate(manifest_entries(self._manifest_lines(manifest))):
-                stamp = ts.isoformat() if ts else None
-                index.put(f"m/{name}\x00{i:012d}", orjson.dumps([name, i, stamp]))
-            self._merge(index)
-            for _, raw in index.items("o/"):
-                yield _unpack(raw)
-            for _, raw in index.items("u/"):
-                yield _unpack(raw)
+            index.flush()
+            yield from self._listed(index, manifest)
+            yield from self._unlisted(index)
 
-    def _merge(self, index: Scratch) -> None:
-        """o/{position} for every listed name (the first line of a name counts), u/{name}
-        for every member the manifest does not list."""
+    def _listed(self, index: Scratch, manifest: Ref | None) -> Iterator[Ref]:
+        """In manifest order; the first line of a name counts, a name without a member is
+        a failure of its own."""
         sep = "/" if self.path.is_dir() else "!"
-        members = index.items("n/")
-        member = next(members, None)
-        last = None
-        for _, raw in index.items("m/"):
-            name, i, stamp = orjson.loads(raw)
-            while member is not None and member[0] < name:
-                index.put(f"u/{member[0]}", member[1])
-                member = next(members, None)
-            if name == last:
-                continue  # listed twice: the first line counts
-            last = name
-            if member is not None and member[0] == name:
-                index.put(f"o/{i:012d}", _restamp(member[1], stamp))
-                member = next(members, None)
+        for name, ts in manifest_entries(self._manifest_lines(manifest)):
+            if index.get(f"l/{name}") is not None:
+                continue  # listed twice
+            index.put_now(f"l/{name}", b"")  # seen by the next line's get
+            raw = index.get(f"n/{name}")
+            if raw is None:
+                yield _missing(f"{self.path.as_posix()}{sep}{name}", ts)
             else:
-                index.put(f"o/{i:012d}", _pack(_missing(
-                    f"{self.path.as_posix()}{sep}{name}", parse_timestamp(stamp))))
-        while member is not None:
-            index.put(f"u/{member[0]}", member[1])
-            member = next(members, None)
+                yield _at(_unpack(raw), ts)
+
+    def _unlisted(self, index: Scratch) -> Iterator[Ref]:
+        """Members the manifest does not list, in name order: a merge of the member names
+        with the listed ones, both sorted."""
+        listed = index.items("l/")
+        head = next(listed, None)
+        for name, raw in index.items("n/"):
+            while head is not None and head[0] < name:
+                head = next(listed, None)
+            if head is None or head[0] != name:
+                yield _unpack(raw)
 
     def _manifest_lines(self, manifest: Ref | None) -> Iterator[bytes]:
         if self.manifest_file is not None:
@@ -226,18 +221,20 @@ def _pack(ref: Ref) -> bytes:
     return orjson.dumps([ref.source, ref.file, None if m is None else list(m), stamp, error])
 
 
-def _restamp(raw: bytes, stamp: str | None) -> bytes:
-    fields = orjson.loads(raw)
-    fields[3] = stamp
-    return orjson.dumps(fields)
-
-
 def _unpack(raw: bytes) -> Ref:
     source, file, member, stamp, error = orjson.loads(raw)
     ts = parse_timestamp(stamp)
     if error is not None:
         return Ref(source, ts, item=Item(source, None, 0, ts, error))
     return Ref(source, ts, file, ZipMember(*member) if member is not None else None)
+
+
+def _at(ref: Ref, received_at: datetime | None) -> Ref:
+    """The same message at the receipt time its manifest line gives."""
+    item = ref.item
+    if item is not None:
+        item = Item(item.source, item.data, item.size, received_at, item.error)
+    return Ref(ref.source, received_at, ref.file, ref.member, item)
 
 
 def _from_tar(path: Path, manifest_file: Path | None, max_bytes: int) -> Iterator[Ref]:

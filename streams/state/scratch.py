@@ -37,6 +37,10 @@ class Scratch:
         if self._pending >= 10_000:
             self.flush()
 
+    def put_now(self, key: str, value: bytes) -> None:
+        """A put that the next `get` sees (no batching)."""
+        self.db[key.encode()] = value
+
     def get(self, key: str) -> bytes | None:
         """What was written before the last flush (puts are batched)."""
         value: bytes | None = self.db.get(key.encode())
