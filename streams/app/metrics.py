@@ -123,6 +123,6 @@ def _msg_type(s: StepMeasured) -> str:
     """The message type of the measured unit (301, 305, …): a message or line key names its
     BerichtCode (3 digits; a toewijzing key has the 4-digit gemeente there)."""
     code = s.subject.split(":", 2)[1] if s.subject.count(":") >= 2 else ""
-    if len(code) == 3 and code.isdigit() and int(code) in BY_CODE:
+    if len(code) == 3 and code.isascii() and code.isdigit() and int(code) in BY_CODE:
         return BY_CODE[int(code)].heen_msg
     return "301"  # assignment → care: a toewijzing

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from operator import mul
 
 from streams.core.xmltree import Rejected
 
@@ -17,9 +18,10 @@ _WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
 
 def elfproef(bsn: str) -> bool:
     """The BSN 11-test: 9 digits, weighted sum divisible by 11, not all zeros."""
-    if len(bsn) != 9 or not bsn.isdigit() or bsn == "000000000":
-        return False
-    return sum(int(d) * w for d, w in zip(bsn, _WEIGHTS, strict=True)) % 11 == 0
+    if len(bsn) != 9 or not (bsn.isascii() and bsn.isdigit()) or bsn == "000000000":
+        return False  # isdigit() alone also accepts "²", which int() refuses
+    total: int = sum(map(mul, map(int, bsn), _WEIGHTS))
+    return total % 11 == 0
 
 
 class Pseudonymizer:

@@ -39,7 +39,7 @@ class Header:
 def _code(f: dict[str, str]) -> MessageType:
     raw = required(f.get("berichtcode") or f.get("berichtspecificatie/code"),
                    "Header/BerichtCode")
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):  # "43²" passes isdigit(), not int()
         raise Rejected("invalid_value", f"Header/BerichtCode is not a number: {raw[:16]!r}")
     code = int(raw)
     if code in codes.OUT_OF_SCOPE:

@@ -34,7 +34,7 @@ def quantile(hist: Counter[int], q: float) -> int | None:
 def message_type(heen_key: str) -> str:
     """"jw 301" from a message_key ("jw:436:…")."""
     domain, code = heen_key.split(":", 2)[:2]
-    t = BY_CODE.get(int(code)) if code.isdigit() else None
+    t = BY_CODE.get(int(code)) if code.isascii() and code.isdigit() else None
     return f"{domain} {t.msg}" if t else f"{domain} {code}"
 
 

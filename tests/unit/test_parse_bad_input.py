@@ -61,6 +61,9 @@ def test_over_25_mb_is_refused_unparsed(decoder: Any, valid: Any) -> None:
     (b">438<", b">999<", "unknown_code", "BerichtCode 999"),
     (b">438<", b">490<", "out_of_scope", "declaratie"),
     (b">438<", b">abc<", "invalid_value", "BerichtCode"),
+    # digits that are no ASCII digits ("43²", a superscript) are refused, never int()ed
+    (b">438<", ">43\u00b2<".encode(), "invalid_value", "BerichtCode"),
+    (BSN.encode(), f"{BSN[:8]}\u00b2".encode(), "invalid_bsn", "elfproef"),
     (b"<jw305:Afzender>12345678</jw305:Afzender>", b"", "missing_field", "Header/Afzender"),
     (b"<ijw:Dagtekening>2024-03-01</ijw:Dagtekening>", b"", "missing_field", "Dagtekening"),
     (b"<ijw:Dagtekening>2024-03-01<", b"<ijw:Dagtekening>2024-02-30<", "invalid_value",
