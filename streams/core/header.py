@@ -36,10 +36,15 @@ class Header:
     dagtekening_retour: date | None
 
 
+def _digits(raw: str) -> bool:
+    """Digits int() takes: "43²" passes isdigit() alone."""
+    return raw.isascii() and raw.isdigit()
+
+
 def _code(f: dict[str, str]) -> MessageType:
     raw = required(f.get("berichtcode") or f.get("berichtspecificatie/code"),
                    "Header/BerichtCode")
-    if not (raw.isascii() and raw.isdigit()):  # "43²" passes isdigit(), not int()
+    if not _digits(raw):
         raise Rejected("invalid_value", f"Header/BerichtCode is not a number: {raw[:16]!r}")
     code = int(raw)
     if code in codes.OUT_OF_SCOPE:
@@ -53,7 +58,7 @@ def _code(f: dict[str, str]) -> MessageType:
 def _release(f: dict[str, str], namespace: str) -> str:
     versie = f.get("berichtversie") or f.get("berichtspecificatie/versie")
     sub_versie = f.get("berichtsubversie") or f.get("berichtspecificatie/subversie")
-    if versie and sub_versie and versie.isdigit() and sub_versie.isdigit():
+    if versie and sub_versie and _digits(versie) and _digits(sub_versie):
         return f"{int(versie)}.{int(sub_versie)}"
     found = _NS_RELEASE.search(namespace)
     if found:

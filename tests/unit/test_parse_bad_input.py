@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import random
+import re
+import zipfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +15,7 @@ from streams.core.model import Failure
 from tests.conftest import BSN, heen
 
 GOOD = heen("jw", "305").xml()
+SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "sample.zip"
 
 
 def fail(decoder: Any, valid: Any, raw: bytes) -> Failure:
@@ -95,3 +100,31 @@ def test_319_needs_its_reference_and_answer(decoder: Any, valid: Any) -> None:
     h = heen("wmo", "319")
     h.antwoord = ("REF-1", "7", None)
     assert fail(decoder, valid, h.xml()).reason == "invalid_value"
+
+
+_ODD_VALUES = ["\u00b2", "\u0663", "\uff13", "-1", "9" * 30, "", "  ", "\u200b", "0", "00",
+               "+3", "2024-02-30", "0000-01-01", "2024-13-01", "2024-03-01T10:00:00",
+               "2024-03-01+01:00", "x" * 300, "1e5", "NaN"]
+
+
+def test_mutated_messages_give_records_or_failures_never_an_exception(
+        decoder: Any, valid: Any) -> None:
+    """Real sample messages with leaf values swapped for odd ones (digits int() refuses,
+    impossible dates, empty, huge): the parser answers every one with data."""
+    rnd = random.Random(7)
+    with zipfile.ZipFile(SAMPLE) as z:
+        names = sorted(n for n in z.namelist() if n.endswith(".xml"))
+        sources = [z.read(n).decode() for n in rnd.sample(names, 300)]
+    failures = 0
+    for raw in sources:
+        leaves = list(re.finditer(r">([^<>]+)<", raw))
+        for _ in range(8):
+            mutated = raw
+            for leaf in sorted(rnd.sample(leaves, 3), key=lambda m: -m.start()):
+                mutated = (mutated[:leaf.start(1)] + rnd.choice(_ODD_VALUES)
+                           + mutated[leaf.end(1):])
+            result = decoder.parse(mutated.encode(), "mutated.xml")
+            if isinstance(result, Failure):
+                valid(result)
+                failures += 1
+    assert failures > 300, failures  # the odd values do reach the checks
