@@ -22,7 +22,8 @@ class Scratch:
         self.path = where or Path(str(self._tmp))
         if self.path.exists():
             shutil.rmtree(self.path)
-        self.db = Rdict(str(self.path), options(block_cache_mib=16, write_buffer_mib=16))
+        self.db = Rdict(str(self.path), options(block_cache_mib=16, write_buffer_mib=16,
+                                                 partitioned=True))
         unlogged = WriteOptions()
         # never reopened after a crash: a log would serve nothing. (rocksdict's stub calls
         # disable_wal a method; it is a property.)
