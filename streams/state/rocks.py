@@ -3,8 +3,8 @@
 Writes go to a write-back layer and reach RocksDB only in `commit()`, as one atomic write
 batch together with the caller's checkpoint metadata. A process killed at any moment
 therefore reopens at its last commit, with state and position agreeing — that is what makes
-a replay resumable (product.md §7) without duplicate alerts. Values are pickled core
-dataclasses: the state directory is the engine's own, never input.
+a replay resumable (product.md §7) without duplicate alerts. Values are core dataclasses
+encoded by streams/state/codec.py: the state directory is the engine's own, never input.
 """
 
 from __future__ import annotations
