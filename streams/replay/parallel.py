@@ -28,7 +28,7 @@ from streams.settings import Settings
 from streams.state import codec
 
 _BATCH = 256
-_AHEAD = 16  # batches a worker may have parsed ahead of the engine
+_AHEAD = 64  # batches a worker may have parsed ahead of the engine (~120 KB each, encoded)
 
 
 class ParserFailed(HelperFailed):
