@@ -10,10 +10,9 @@ class one encoder and one decoder is generated as Python source, once, from its 
 hints — a date field becomes `o.received.toordinal()`, a `dict[str, Version]` field a
 dict comprehension over the Version encoder.
 
-A record is a tuple of its fields in declaration order. A decoder builds the object
-without calling `__init__` (frozen dataclasses set each field through
-`object.__setattr__`, the slow part of building one), and sets every slot, so the
-object is the same as the one that was encoded.
+A record is a tuple of its fields in declaration order; a decoder passes them to the
+class's constructor (for a frozen record, `@record`'s, which sets the slots directly:
+streams/core/frozen.py).
 
 Supported field types: str, int, bool, float, None, Literal, date, datetime, the
 dataclasses being compiled, and `X | None`, `tuple[X, ...]`, `tuple[X, Y]`, `list[X]`,
@@ -43,12 +42,8 @@ class Shapes:
         self._known = set(self.classes)
         source = [self._encoder(c) + self._decoder(c) for c in self.classes]
         scope: dict[str, Any] = {"_fromordinal": date.fromordinal,
-                                 "_fromisoformat": datetime.fromisoformat,
-                                 "_new": object.__new__}
-        for c in self.classes:
-            scope[_ident(c)] = c
-            for f in fields(c):
-                scope[f"_set_{_ident(c)}_{f.name}"] = c.__dict__[f.name].__set__
+                                 "_fromisoformat": datetime.fromisoformat}
+        scope |= {_ident(c): c for c in self.classes}
         exec("\n".join(source), scope)  # our own generated source, never input
         self.encode: dict[type, Encode] = {c: scope[f"enc_{_ident(c)}"] for c in self.classes}
         self.decode: dict[type, Encode] = {c: scope[f"dec_{_ident(c)}"] for c in self.classes}
@@ -61,13 +56,8 @@ class Shapes:
     def _decoder(self, cls: type) -> str:
         hints = typing.get_type_hints(cls)
         ident = _ident(cls)
-        values = [(f.name, self._dec(hints[f.name], f"a[{i}]", 1))
-                  for i, f in enumerate(fields(cls))]
-        if not _frozen(cls):  # a plain __init__ assigns slots: the cheapest way in
-            return f"def dec_{ident}(a):\n    return {ident}({', '.join(v for _, v in values)})\n"
-        lines = [f"def dec_{ident}(a):", f"    o = _new({ident})"]
-        lines += [f"    _set_{ident}_{name}(o, {value})" for name, value in values]
-        return "\n".join([*lines, "    return o\n"])
+        values = [self._dec(hints[f.name], f"a[{i}]", 1) for i, f in enumerate(fields(cls))]
+        return f"def dec_{ident}(a):\n    return {ident}({', '.join(values)})\n"
 
     def _enc(self, tp: Any, v: str, depth: int) -> str:
         return self._code(tp, v, depth, encode=True)
@@ -119,10 +109,6 @@ class Shapes:
 
 def _plain(tp: Any) -> bool:
     return tp in _PLAIN or typing.get_origin(tp) is typing.Literal
-
-
-def _frozen(cls: type) -> bool:
-    return bool(cls.__dataclass_params__.frozen)  # type: ignore[attr-defined]
 
 
 def _name(cls: type) -> str:
