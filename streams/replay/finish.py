@@ -53,7 +53,7 @@ def write_outputs(db: Path, state: Path, out: Path, meta: RunMeta) -> dict[str, 
             final.index_chains()
             final.figures.take_steps(side.receive()[1])
             final.index_retours(_lines(state / "retours.part"))
-            _write(out / "links.jsonl", final.sorted("L/"))
+            _write(out / "links.jsonl", _sorted_lines(scratch, "L/"))
             _write(out / "alerts.jsonl", final.alerts(state / "alerts.part"))
         (state / "retours.part").unlink(missing_ok=True)
         final.figures.trajectories = side.receive()[1]
@@ -83,7 +83,7 @@ def _side_pass(db: Path, state: Path, out: Path, meta: RunMeta, outbox: Any) -> 
                 record = trajectory_record(chain, t)
                 figures.trajectory(record)
                 scratch.put(t.id, orjson.dumps(record))
-        _write(out / "trajectories.jsonl", (value + b"\n" for _, value in scratch.items("")))
+        _write(out / "trajectories.jsonl", _sorted_lines(scratch, ""))
     store.close()
     outbox.put(("trajectories", figures.trajectories))
 
@@ -172,12 +172,14 @@ class _Final:
             tid = survivor.decode()
         return None
 
-    def sorted(self, prefix: str) -> Iterator[bytes]:
-        for _, value in self.scratch.items(prefix):
-            yield value + b"\n"
-
     def _put(self, key: str, record: dict[str, Any]) -> None:
         self.scratch.put(key, orjson.dumps(record))
+
+
+def _sorted_lines(scratch: Scratch, prefix: str) -> Iterator[bytes]:
+    """The values under `prefix`, one line each, in key order."""
+    for _, value in scratch.items(prefix):
+        yield value + b"\n"
 
 
 def _lines(path: Path) -> Iterator[bytes]:
