@@ -13,7 +13,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 _EOCD = b"PK\x05\x06"
 _EOCD64_LOCATOR = b"PK\x06\x07"
@@ -48,14 +48,70 @@ def zip_members(path: Path) -> Iterator[ZipMember]:
     return _members(f, offset, size)
 
 
+def zip_names(path: Path) -> Iterator[str]:
+    """The name of every file member, in central-directory order, as `zip_members` gives
+    it (a pass that needs the names only)."""
+    f = path.open("rb")
+    try:
+        offset, size = _directory(f)
+    except BaseException:
+        f.close()
+        raise
+    return _names(f, offset, size)
+
+
+def _names(f: BinaryIO, offset: int, size: int) -> Iterator[str]:
+    with f:
+        f.seek(offset)
+        for fixed, name, _ in _entries(f, size):
+            if fixed[0] != b"PK\x01\x02":
+                raise BadZip("bad central directory entry")
+            text = name.decode("utf-8" if fixed[1][1] & 0x08 else "cp437")  # flag 0x800
+            if not text.endswith("/"):
+                yield text.lstrip("./")
+
+
 def _members(f: BinaryIO, offset: int, size: int) -> Iterator[ZipMember]:
     with f:
         f.seek(offset)
-        buffered = _Reader(f, size)
-        while buffered.remaining():
-            member = _entry(buffered)
-            if not member.name.endswith("/"):
-                yield member
+        for fixed, name, extra in _entries(f, size):
+            (sig, flags_raw, method, crc, csize, usize, *_, offset) = fixed
+            if sig != b"PK\x01\x02":
+                raise BadZip("bad central directory entry")
+            flags = int.from_bytes(flags_raw, "little")
+            text = name.decode("utf-8" if flags & 0x800 else "cp437")
+            if text.endswith("/"):
+                continue
+            if _MAX32 in (csize, usize, offset):
+                usize, csize, offset = _zip64(extra, usize, csize, offset)
+            yield ZipMember(text.lstrip("./"), offset, csize, usize, method, crc,
+                            bool(flags & 1))
+
+
+def _entries(f: BinaryIO, size: int) -> Iterator[tuple[tuple[Any, ...], bytes, bytes]]:
+    """(fixed fields, raw name, extra field) of each central directory entry, read in
+    large chunks and unpacked in place."""
+    unpack, fixed_size = _CENTRAL.unpack_from, _CENTRAL.size
+    left, buf, pos = size, b"", 0
+    while True:
+        if pos + fixed_size <= len(buf):
+            fixed = unpack(buf, pos)
+            nlen, elen, clen = fixed[6:9]
+            end = pos + fixed_size + nlen + elen + clen
+            if end <= len(buf):
+                start = pos + fixed_size
+                yield fixed, buf[start:start + nlen], buf[start + nlen:start + nlen + elen]
+                pos = end
+                continue
+        if left <= 0:
+            if pos < len(buf):
+                raise BadZip("central directory cut short")
+            return
+        chunk = f.read(min(left, 1 << 20))
+        if not chunk:
+            raise BadZip("central directory cut short")
+        left -= len(chunk)
+        buf, pos = buf[pos:] + chunk, 0
 
 
 def _directory(f: BinaryIO) -> tuple[int, int]:
@@ -76,45 +132,6 @@ def _directory(f: BinaryIO) -> tuple[int, int]:
         record = f.read(56)
         size, offset = struct.unpack_from("<QQ", record, 40)
     return offset, size
-
-
-class _Reader:
-    """Sequential reads over the central directory in large chunks."""
-
-    def __init__(self, f: BinaryIO, size: int) -> None:
-        self.f = f
-        self.left = size
-        self.buf = b""
-        self.pos = 0
-
-    def remaining(self) -> int:
-        return self.left + len(self.buf) - self.pos
-
-    def read(self, n: int) -> bytes:
-        if self.pos + n > len(self.buf):
-            chunk = self.f.read(min(self.left, max(n, 1 << 20)))
-            self.left -= len(chunk)
-            self.buf = self.buf[self.pos:] + chunk
-            self.pos = 0
-            if n > len(self.buf):
-                raise BadZip("central directory cut short")
-        out = self.buf[self.pos:self.pos + n]
-        self.pos += n
-        return out
-
-
-def _entry(r: _Reader) -> ZipMember:
-    (sig, flags_raw, method, crc, csize, usize, nlen, elen, clen,
-     offset) = _CENTRAL.unpack(r.read(_CENTRAL.size))
-    if sig != b"PK\x01\x02":
-        raise BadZip("bad central directory entry")
-    flags = int.from_bytes(flags_raw, "little")
-    raw_name, extra = r.read(nlen), r.read(elen)
-    r.read(clen)
-    name = raw_name.decode("utf-8" if flags & 0x800 else "cp437")
-    if _MAX32 in (csize, usize, offset):
-        usize, csize, offset = _zip64(extra, usize, csize, offset)
-    return ZipMember(name.lstrip("./"), offset, csize, usize, method, crc, bool(flags & 1))
 
 
 def _zip64(extra: bytes, usize: int, csize: int, offset: int) -> tuple[int, int, int]:

@@ -189,3 +189,39 @@ def test_arrival_order_of_random_zips(tmp_path: Path, seed: int) -> None:
         want = stamp.get(name)
         assert (item.received_at.isoformat() if item.received_at else None) == (
             datetime.fromisoformat(want).isoformat() if want else None)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_arrival_order_of_zips_written_as_they_arrived(tmp_path: Path, seed: int) -> None:
+    """Members written in manifest order (read in step, without an index), until the
+    manifest lists a member twice, an absent name, a member out of turn, or ends early;
+    and zips with a member name twice (read through the index): the model's order."""
+    rng = random.Random(seed)
+    names = [f"m/{n:05d}.xml" for n in rng.sample(range(10**4), rng.randrange(2, 30))]
+    members, manifest = list(names), list(names)  # arrival order, not name order
+    cut = rng.randrange(len(manifest) + 1)
+    twist = seed % 5
+    if twist == 1:
+        manifest.insert(cut, manifest[rng.randrange(max(cut, 1))])  # listed twice
+    elif twist == 2:
+        manifest.insert(cut, "m/gone.xml")
+    elif twist == 3 and cut + 1 < len(manifest):
+        manifest[cut], manifest[-1] = manifest[-1], manifest[cut]  # one out of turn
+    elif twist == 4:
+        del manifest[cut:]  # the rest unlisted
+    lines = b"".join(orjson.dumps({"path": n, "received_at": f"2024-03-01T00:{i % 60:02d}:00Z"})
+                     + b"\n" for i, n in enumerate(manifest))
+    path = tmp_path / "a.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        for n in members:
+            zf.writestr(n, f"<{n}/>")
+        if seed % 10 == 9:
+            with pytest.warns(UserWarning, match="Duplicate name"):
+                zf.writestr(members[0], "<second/>")  # the index keeps the last one
+            members.append(members[0])
+        zf.writestr("manifest.jsonl", lines)
+    items = list(iter_items(path))
+    got = [(i.source.split("!", 1)[1], i.data is not None) for i in items]
+    assert got == _arrival_order(members, manifest)
+    if seed % 10 == 9:
+        assert [i.data for i in items if i.source.endswith(members[0])] == [b"<second/>"]
