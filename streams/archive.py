@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import tarfile
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from itertools import chain
 from pathlib import Path
@@ -23,14 +23,14 @@ from pathlib import Path
 import orjson
 
 from streams.core.frozen import record
-from streams.state.scratch import Scratch
+from streams.state.scratch import NameSet, Scratch
 from streams.zipindex import (
     BadZip,
     ZipMember,
+    find_member,
     member_lines,
     read_member,
     zip_members,
-    zip_names,
 )
 
 MANIFEST = "manifest.jsonl"
@@ -98,19 +98,20 @@ def plan(path: Path, manifest_file: Path | None = None, max_bytes: int = 25 << 2
          ) -> Iterator[Ref]:
     name = path.name.lower()
     if path.is_dir():
-        yield from _Indexed(path, manifest_file).refs(
-            _dir_names(path), lambda: _dir_names(path),
-            lambda: (name for name, _ in _dir_names(path)))
+        found = path / MANIFEST
+        manifest = Ref(found.as_posix(), None, file=str(found)) if found.is_file() else None
+        yield from _Arrival(path, manifest_file).refs(manifest, _dir_names(path))
     elif name.endswith(".zip"):
         try:
             members = zip_members(path)
+            entry = None if manifest_file else find_member(path, MANIFEST)
         except (BadZip, OSError) as err:  # the whole archive: one failure, nothing else lost
             yield Ref(path.as_posix(), None, item=Item(path.as_posix(), None, 0, None,
                                                        f"unreadable: {err}"))
             return
-        yield from _Indexed(path, manifest_file).refs(
-            _zip_names(path, members), lambda: _zip_names(path, zip_members(path)),
-            lambda: zip_names(path))
+        manifest = None if entry is None else Ref(
+            f"{path.as_posix()}!{entry.name}", None, file=str(path), member=entry)
+        yield from _Arrival(path, manifest_file).refs(manifest, _zip_names(path, members))
     elif name.endswith((".tar.gz", ".tgz", ".tar")):
         yield from _from_tar(path, manifest_file, max_bytes)
     else:
@@ -141,45 +142,6 @@ def _read_file(path: Path, source: str, ts: datetime | None, max_bytes: int) -> 
     return Item(source, data, len(data), ts)
 
 
-_HASH_BITS = 1 << 27  # a 16 MiB bitmap of name hashes
-_SUSPECTS_MAX = 100_000
-
-
-def _survey(listing: Iterator[tuple[str, Ref]],
-            names: Callable[[], Iterator[str]]) -> tuple[Ref | None, bool]:
-    """A container's manifest member (the last of that name), and whether its message
-    names are unique, found with bounded memory: a name whose bit in a bitmap of hashes
-    is set already is a suspect (a duplicate, or another name on the same bit), and a
-    second pass checks the suspects only. Too many suspects: taken as not unique."""
-    manifest: Ref | None = None
-    bitmap = bytearray(_HASH_BITS >> 3)
-    suspects: set[int] = set()
-    for name, ref in listing:
-        if name == MANIFEST:
-            manifest = ref
-        elif is_message_name(name):
-            h = hash(name) & (_HASH_BITS - 1)
-            byte, bit = h >> 3, 1 << (h & 7)
-            if bitmap[byte] & bit:
-                suspects.add(h)
-            else:
-                bitmap[byte] |= bit
-    del bitmap
-    if len(suspects) > _SUSPECTS_MAX:
-        return manifest, False
-    seen: set[str] = set()
-    for name in names() if suspects else ():
-        if is_message_name(name) and hash(name) & (_HASH_BITS - 1) in suspects:
-            if name in seen:
-                return manifest, False
-            seen.add(name)
-    return manifest, True
-
-
-def _messages(names: Iterator[tuple[str, Ref]]) -> Iterator[tuple[str, Ref]]:
-    return ((name, ref) for name, ref in names if is_message_name(name))
-
-
 def _missing(source: str, ts: datetime | None) -> Ref:
     return Ref(source, ts, item=Item(source, None, 0, ts,
                                      "unreadable: listed in the manifest but absent"))
@@ -202,92 +164,70 @@ def _zip_names(path: Path, members: Iterator[ZipMember]) -> Iterator[tuple[str, 
         yield member.name, Ref(f"{prefix}{member.name}", None, file=file, member=member)
 
 
-class _Indexed:
+class _Arrival:
     """Arrival order for a container with random access (a directory, a .zip).
 
-    An archive written as its messages arrived lists them in its manifest's order, so it
+    An archive written as its messages arrived stores them in its manifest's order, so it
     is read in step: each manifest line names the next member, and nothing is indexed.
-    From the first line that does not (or for an archive whose member names are not
-    unique), the member names go into a scratch table on disk and each line is looked up
-    there; members the manifest does not list follow in name order. Bounded memory for
-    millions of members either way: the names never sit in memory all at once."""
+    From the first line that names anything else (a member out of turn, an absent one),
+    the remaining members are indexed on disk and each further line is looked up there;
+    members the manifest does not list follow in name order. The first line of a name
+    counts, and so does the first member of a name. The names listed so far are kept on
+    disk too (a Bloom filter in front answers most lookups), so memory stays bounded
+    however many members there are; the first message comes at once."""
 
     def __init__(self, path: Path, manifest_file: Path | None) -> None:
         self.path = path
         self.manifest_file = manifest_file
 
-    def refs(self, listing: Iterator[tuple[str, Ref]],
-             again: Callable[[], Iterator[tuple[str, Ref]]],
-             names: Callable[[], Iterator[str]]) -> Iterator[Ref]:
-        """`listing`: the container's (name, ref) pairs; `again` lists them once more,
-        `names` only their names."""
-        manifest, unique = _survey(listing, names)
+    def refs(self, manifest: Ref | None, listing: Iterator[tuple[str, Ref]]) -> Iterator[Ref]:
+        members = (m for m in listing if is_message_name(m[0]))
         entries = manifest_entries(self._manifest_lines(manifest))
-        if unique:
-            yield from self._in_step(entries, _messages(again()), again)
-        else:
-            yield from self._indexed(again(), entries, 0)
+        with Scratch() as scratch:
+            listed = NameSet(scratch, "l/")
+            for name, ts in entries:
+                if name in listed:
+                    continue  # listed twice
+                member = next((m for m in members if m[0] not in listed), None)
+                if member is None or member[0] != name:  # from here on, by the index
+                    yield from self._indexed(scratch, listed, chain([(name, ts)], entries),
+                                             chain([member] if member else [], members))
+                    return
+                listed.add(name)
+                yield _at(member[1], ts)
+            yield from self._indexed(scratch, listed, iter(()), members)
 
-    def _in_step(self, entries: Iterator[tuple[str, datetime | None]],
-                 members: Iterator[tuple[str, Ref]],
-                 again: Callable[[], Iterator[tuple[str, Ref]]]) -> Iterator[Ref]:
-        """Each line the next member, while they agree. With unique names, the members
-        listed so far are exactly the first `done`."""
-        done = 0
-        for name, ts in entries:
-            member = next(members, None)
-            if member is None or member[0] != name:
-                yield from self._indexed(again(), chain([(name, ts)], entries), done)
-                return
-            done += 1
-            yield _at(member[1], ts)
-        with Scratch() as index:  # the unlisted rest, in name order
-            for name, ref in members:
-                index.put(f"n/{name}", _pack(ref, done))
-            for _, raw in index.items("n/"):
-                yield _unpack(raw)[0]
-
-    def _indexed(self, names: Iterator[tuple[str, Ref]],
-                 entries: Iterator[tuple[str, datetime | None]], done: int) -> Iterator[Ref]:
-        """The rest of the manifest through the index of all members; the first `done`
-        members were listed in step."""
-        with Scratch() as index:
-            for position, (name, ref) in enumerate(_messages(names)):
-                index.put(f"n/{name}", _pack(ref, position))
-            index.flush()
-            yield from self._listed(index, entries, done)
-            yield from self._unlisted(index, done)
-
-    def _listed(self, index: Scratch, entries: Iterator[tuple[str, datetime | None]],
-                done: int) -> Iterator[Ref]:
-        """In manifest order; the first line of a name counts, a name without a member is
-        a failure of its own."""
+    def _indexed(self, scratch: Scratch, listed: NameSet,
+                 entries: Iterator[tuple[str, datetime | None]],
+                 members: Iterator[tuple[str, Ref]]) -> Iterator[Ref]:
+        """The remaining lines through an index of the remaining members (without those
+        of a name read already), then the members not listed."""
+        index = NameSet(scratch, "n/")
+        for name, ref in members:
+            if name not in listed and name not in index:
+                index.add(name, _pack(ref))
         sep = "/" if self.path.is_dir() else "!"
         for name, ts in entries:
-            if index.get(f"l/{name}") is not None:
-                continue  # listed twice
-            raw = index.get(f"n/{name}")
-            found = None if raw is None else _unpack(raw)
-            if found is not None and found[1] < done:
-                continue  # listed in step
-            index.put_now(f"l/{name}", b"")  # seen by the next line's get
-            if found is None:
+            if name in listed:
+                continue
+            listed.add(name)
+            raw = index.get(name)
+            if raw is None:
                 yield _missing(f"{self.path.as_posix()}{sep}{name}", ts)
             else:
-                yield _at(found[0], ts)
+                yield _at(_unpack(raw), ts)
+        yield from self._unlisted(scratch)
 
-    def _unlisted(self, index: Scratch, done: int) -> Iterator[Ref]:
-        """Members the manifest does not list, in name order: a merge of the member names
-        with the listed ones, both sorted."""
-        listed = index.items("l/")
+    def _unlisted(self, scratch: Scratch) -> Iterator[Ref]:
+        """Indexed members the manifest does not list, in name order: a merge of the
+        member names with the listed ones, both sorted."""
+        listed = scratch.items("l/")
         head = next(listed, None)
-        for name, raw in index.items("n/"):
+        for name, raw in scratch.items("n/"):
             while head is not None and head[0] < name:
                 head = next(listed, None)
             if head is None or head[0] != name:
-                ref, position = _unpack(raw)
-                if position >= done:
-                    yield ref
+                yield _unpack(raw)
 
     def _manifest_lines(self, manifest: Ref | None) -> Iterator[bytes]:
         if self.manifest_file is not None:
@@ -304,21 +244,19 @@ def _file_lines(path: Path) -> Iterator[bytes]:
         yield from f
 
 
-def _pack(ref: Ref, position: int) -> bytes:
-    """A member's ref and its position among the container's messages."""
+def _pack(ref: Ref) -> bytes:
     m, item = ref.member, ref.item
     stamp = ref.received_at.isoformat() if ref.received_at else None
     error = item.error if item is not None else None
-    return orjson.dumps([ref.source, ref.file, None if m is None else list(m), stamp, error,
-                         position])
+    return orjson.dumps([ref.source, ref.file, None if m is None else list(m), stamp, error])
 
 
-def _unpack(raw: bytes) -> tuple[Ref, int]:
-    source, file, member, stamp, error, position = orjson.loads(raw)
+def _unpack(raw: bytes) -> Ref:
+    source, file, member, stamp, error = orjson.loads(raw)
     ts = parse_timestamp(stamp)
     if error is not None:
-        return Ref(source, ts, item=Item(source, None, 0, ts, error)), position
-    return Ref(source, ts, file, ZipMember(*member) if member is not None else None), position
+        return Ref(source, ts, item=Item(source, None, 0, ts, error))
+    return Ref(source, ts, file, ZipMember(*member) if member is not None else None)
 
 
 def _at(ref: Ref, received_at: datetime | None) -> Ref:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
@@ -48,44 +48,39 @@ def zip_members(path: Path) -> Iterator[ZipMember]:
     return _members(f, offset, size)
 
 
-def zip_names(path: Path) -> Iterator[str]:
-    """The name of every file member, in central-directory order, as `zip_members` gives
-    it (a pass that needs the names only)."""
-    f = path.open("rb")
-    try:
+def find_member(path: Path, name: str) -> ZipMember | None:
+    """The first file member called `name` (an ASCII name), or None: a pass over the
+    central directory that builds nothing for the other members."""
+    raw_name = name.encode("ascii")
+    with path.open("rb") as f:
         offset, size = _directory(f)
-    except BaseException:
-        f.close()
-        raise
-    return _names(f, offset, size)
-
-
-def _names(f: BinaryIO, offset: int, size: int) -> Iterator[str]:
-    with f:
         f.seek(offset)
-        for fixed, name, _ in _entries(f, size):
-            if fixed[0] != b"PK\x01\x02":
-                raise BadZip("bad central directory entry")
-            text = name.decode("utf-8" if fixed[1][1] & 0x08 else "cp437")  # flag 0x800
-            if not text.endswith("/"):
-                yield text.lstrip("./")
+        for fixed, raw, extra in _entries(f, size):
+            if raw.lstrip(b"./") == raw_name:  # as zip_members strips the decoded name
+                return next(_members_of([(fixed, raw, extra)]))
+    return None
 
 
 def _members(f: BinaryIO, offset: int, size: int) -> Iterator[ZipMember]:
     with f:
         f.seek(offset)
-        for fixed, name, extra in _entries(f, size):
-            (sig, flags_raw, method, crc, csize, usize, *_, offset) = fixed
-            if sig != b"PK\x01\x02":
-                raise BadZip("bad central directory entry")
-            flags = int.from_bytes(flags_raw, "little")
-            text = name.decode("utf-8" if flags & 0x800 else "cp437")
-            if text.endswith("/"):
-                continue
-            if _MAX32 in (csize, usize, offset):
-                usize, csize, offset = _zip64(extra, usize, csize, offset)
-            yield ZipMember(text.lstrip("./"), offset, csize, usize, method, crc,
-                            bool(flags & 1))
+        yield from _members_of(_entries(f, size))
+
+
+def _members_of(entries: Iterable[tuple[tuple[Any, ...], bytes, bytes]]
+                ) -> Iterator[ZipMember]:
+    for fixed, name, extra in entries:
+        (sig, flags_raw, method, crc, csize, usize, *_, offset) = fixed
+        if sig != b"PK\x01\x02":
+            raise BadZip("bad central directory entry")
+        flags = int.from_bytes(flags_raw, "little")
+        text = name.decode("utf-8" if flags & 0x800 else "cp437")
+        if text.endswith("/"):
+            continue
+        if _MAX32 in (csize, usize, offset):
+            usize, csize, offset = _zip64(extra, usize, csize, offset)
+        yield ZipMember(text.lstrip("./"), offset, csize, usize, method, crc,
+                        bool(flags & 1))
 
 
 def _entries(f: BinaryIO, size: int) -> Iterator[tuple[tuple[Any, ...], bytes, bytes]]:

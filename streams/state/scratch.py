@@ -72,3 +72,35 @@ class Scratch:
     def __exit__(self, kind: type[BaseException] | None, err: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+
+class NameSet:
+    """Names (with a value each) in a scratch table under `prefix`, with a Bloom filter
+    in memory in front of it: most names asked for were never added, and the filter
+    answers those without a lookup. The filter has a fixed size (two bits per name in a
+    bitmap of `bits`): past ~bits / 10 names more of them need the lookup, never a wrong
+    answer. The table's puts are batched; a lookup flushes them first."""
+
+    def __init__(self, scratch: Scratch, prefix: str, bits: int = 1 << 26) -> None:
+        self.scratch = scratch
+        self.prefix = prefix
+        self._mask = bits - 1  # bits: a power of two
+        self._bits = bytearray(bits >> 3)
+
+    def add(self, name: str, value: bytes = b"") -> None:
+        h = hash(name)  # one 64-bit hash gives both bits
+        a, b, bits = h & self._mask, (h >> 32) & self._mask, self._bits
+        bits[a >> 3] |= 1 << (a & 7)
+        bits[b >> 3] |= 1 << (b & 7)
+        self.scratch.put(self.prefix + name, value)
+
+    def get(self, name: str) -> bytes | None:
+        h = hash(name)
+        a, b, bits = h & self._mask, (h >> 32) & self._mask, self._bits
+        if not (bits[a >> 3] & (1 << (a & 7)) and bits[b >> 3] & (1 << (b & 7))):
+            return None  # never added
+        self.scratch.flush()
+        return self.scratch.get(self.prefix + name)
+
+    def __contains__(self, name: str) -> bool:
+        return self.get(name) is not None
