@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections import Counter
@@ -190,6 +191,17 @@ def replay(paths: tuple[Path, ...], out: Path | None, state: Path | None,
     except StateMismatch as err:
         raise click.UsageError(str(err)) from None
     _tell(summary, out)
+    _leave()
+
+
+def _leave() -> None:
+    """Exit at once: every file is written and closed, and tearing down the replay's heap
+    (the decoded chains the collector froze) took the interpreter 2.5 s after a
+    200k-message replay, for nothing."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(0)
 
 
 @main.command()
