@@ -51,10 +51,10 @@ def write_outputs(db: Path, state: Path, out: Path, meta: RunMeta) -> dict[str, 
         with Scratch(state / "finish") as scratch:
             final = _Final(store, scratch, Figures(meta))
             final.index_chains()
-            final.figures.take_steps(side.receive()[1])
+            _write(out / "alerts.jsonl", final.alerts(state / "alerts.part"))
+            final.figures.take_steps(side.receive()[1])  # with its retours written
             final.index_retours(_lines(state / "retours.part"))
             _write(out / "links.jsonl", _sorted_lines(scratch, "L/"))
-            _write(out / "alerts.jsonl", final.alerts(state / "alerts.part"))
         (state / "retours.part").unlink(missing_ok=True)
         final.figures.trajectories = side.receive()[1]
         _write(out / "rejects.jsonl", _lines(state / "rejects.part"))
@@ -149,20 +149,20 @@ class _Final:
 
     def alerts(self, part: Path) -> Iterator[bytes]:
         """alerts.jsonl in event order, each with the trajectory of its subject in the final
-        state (else its own id, mapped through the merges): sorted by subject, joined, and
-        read back in order."""
-        for seq, line in enumerate(_lines(part)):
-            subject = orjson.loads(line)["subject"]
-            self.scratch.put(f"A/{subject}\x00{seq:012d}", line)
-        join = _Join(self.subjects())
-        for key, line in self.scratch.items("A/"):
+        state (else its own id, mapped through the merges). Alerts are few (one per ~15
+        inputs), so each subject is looked up in the index rather than merged with it."""
+        for line in _lines(part):
             a = orjson.loads(line)
-            subject, _, order = key.partition("\x00")
-            a["trajectory_id"] = join.find(subject) or self._merged(a["trajectory_id"])
-            self.scratch.put(f"B/{order}", orjson.dumps(a))
-        for _, record in self.scratch.items("B/"):
-            self.figures.alert(orjson.loads(record))
-            yield record + b"\n"
+            a["trajectory_id"] = self._subject(a["subject"]) or self._merged(a["trajectory_id"])
+            self.figures.alert(a)
+            yield orjson.dumps(a) + b"\n"
+
+    def _subject(self, subject: str) -> str | None:
+        """The trajectory of `subject`: its first entry in the index, as `subjects` gives."""
+        own = self.scratch.get(f"X/{subject}\x00")  # a unit's own entry sorts first
+        first = (None, own) if own is not None else next(
+            self.scratch.items(f"X/{subject}\x00"), None)  # else a message's first line
+        return None if first is None else first[1].decode()
 
     def _merged(self, tid: str | None) -> str | None:
         while tid is not None:
