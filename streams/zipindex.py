@@ -8,6 +8,7 @@ methods go through zipfile. Zip64 archives are supported.
 
 from __future__ import annotations
 
+import atexit
 import struct
 import zipfile
 import zlib
@@ -145,6 +146,14 @@ def _zip64(extra: bytes, usize: int, csize: int, offset: int) -> tuple[int, int,
 
 
 _open: dict[str, BinaryIO] = {}  # this process's open archives
+
+
+@atexit.register
+def _close_archives() -> None:
+    """Close them before the interpreter's teardown would, warning about each."""
+    for f in _open.values():
+        f.close()
+    _open.clear()
 
 
 def read_member(path: str, m: ZipMember, max_bytes: int) -> tuple[bytes | None, str | None]:
