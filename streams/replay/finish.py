@@ -159,10 +159,10 @@ class _Final:
 
     def _subject(self, subject: str) -> str | None:
         """The trajectory of `subject`: its first entry in the index, as `subjects` gives."""
-        own = self.scratch.get(f"X/{subject}\x00")  # a unit's own entry sorts first
-        first = (None, own) if own is not None else next(
-            self.scratch.items(f"X/{subject}\x00"), None)  # else a message's first line
-        return None if first is None else first[1].decode()
+        tid = self.scratch.get(f"X/{subject}\x00")  # a unit's own entry sorts first
+        if tid is None:  # else a message's first line
+            tid = next((t for _, t in self.scratch.items(f"X/{subject}\x00")), None)
+        return None if tid is None else tid.decode()
 
     def _merged(self, tid: str | None) -> str | None:
         while tid is not None:
