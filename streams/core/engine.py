@@ -62,40 +62,47 @@ class Engine:
         ctx = self._context(m.received)
         if m.retour:  # a retour again changes nothing by itself: the first one counts
             events = retours.on_retour(ctx, m)
-        elif m.client is None:  # a 319: no chain to remember it in
+            return events + self._after_retour(ctx, m.heen_key or m.message_key, None)
+        if m.client is None:  # a 319: no chain to remember it in
             seen = f"s/{m.message_key}#{m.client_index}"
             if self.store.get(seen) is not None:
                 return []
             self.store.put(seen, True)
-            events = requests.on_319(ctx, m) + retours.on_heen(ctx, m)
+            events = requests.on_319(ctx, m)
+            key = requests.request_chain(ctx, m)
         else:
             chain_events = self._chain_work(ctx, m)
             if chain_events is None:
                 return []  # a duplicate
-            events = chain_events + retours.on_heen(ctx, m)
-        events += self._after_retour(ctx, m.heen_key or m.message_key)
-        return events
+            events, key = chain_events, chain_key(m)
+        events += retours.on_heen(ctx, m, key)
+        return events + self._after_retour(ctx, m.message_key, (key,) if key else ())
 
-    def _after_retour(self, ctx: Context, heen_key: str) -> list[Event]:
-        """What a rejecting retour means for the chain, once heen and retour have met: a 2.x
-        316 rejection code answers a request; other codes make units "not sent"."""
+    def _after_retour(self, ctx: Context, heen_key: str,
+                      only: tuple[str, ...] | None) -> list[Event]:
+        """What a rejecting retour means for the chains of its heenbericht (or for `only`,
+        the chain a record of the heenbericht just reached), once heen and retour have
+        met: a 2.x 316 rejection code answers a request; other codes make units "not
+        sent"."""
         heen: retours.Heen | None = self.store.get(f"h/{heen_key}")
         if heen is None or heen.retour is None:
             return []
-        r, p = heen.retour, heen.party
+        r = heen.retour
         if not (r.whole_rejected or r.rejected_lines):
             return []
-        key = f"{p.domain}:{p.gemeente}:{p.aanbieder}:{p.client}"
-        chain: Chain | None = self.store.get(f"c/{key}")
-        if chain is None:
-            return []
         events: list[Event] = []
-        if heen.msg == "315" and requests.REJECTION_316.intersection(r.rejecting):
-            events = requests.answer_316(ctx, chain, heen_key, r.key, r.received,
-                                         r.rejected_lines)
-        self._not_sent(chain, heen_key, r)
-        events += trajectories.updated(chain)  # a toewijzing not sent is no care
-        self.store.put(f"c/{key}", chain)
+        for key in heen.chains if only is None else only:
+            chain: Chain | None = self.store.get(f"c/{key}")
+            if chain is None:
+                continue
+            if heen.msg == "315" and requests.REJECTION_316.intersection(r.rejecting):
+                events += requests.answer_316(ctx, chain, heen_key, r.key, r.received,
+                                              r.rejected_lines)
+            events += requests.not_sent(ctx, chain, heen_key, r.whole_rejected,
+                                        r.rejected_lines)
+            self._not_sent(chain, heen_key, r)
+            events += trajectories.updated(chain)  # a toewijzing not sent is no care
+            self.store.put(f"c/{key}", chain)
         return events
 
     def _not_sent(self, chain: Chain, heen_key: str, r: retours.Retour) -> None:

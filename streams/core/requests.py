@@ -17,7 +17,8 @@ from streams.core.chain import Answer, Chain, Request
 from streams.core.context import Context
 from streams.core.events import Event, UnitLinked
 from streams.core.model import Message
-from streams.core.steps import measure
+from streams.core.retours import Heen
+from streams.core.steps import forget, measure
 
 REJECTION_316 = frozenset({"8857", "8858", "8859", "8860", "8861", "8862"})
 IN_ONDERZOEK = "2"  # VerzoekAntwoord
@@ -60,7 +61,7 @@ def _earlier_answers(ctx: Context, chain: Chain, r: Request) -> list[Event]:
         for v in t.versions:
             if r.referentie and v.referentie == r.referentie:
                 events += add_answer(ctx, chain, r, Answer(
-                    v.line_key, "301", v.received, True, t.key, v.message_key))
+                    v.line_key, "301", v.received, True, t.key, v.message_key, v.not_sent))
     if r.referentie:
         waiting: list[Message] = ctx.store.get(f"q/{ref_key(chain, r.referentie)}") or []
         ctx.store.delete(f"q/{ref_key(chain, r.referentie)}")
@@ -103,6 +104,13 @@ def _best_2x_request(chain: Chain, m: Message, categorie: str | None, code: str 
     return min(scored, key=lambda s: s[0])[1] if scored else None
 
 
+def request_chain(ctx: Context, m: Message) -> str | None:
+    """The chain of the request a 319 answers, if that request has arrived."""
+    assert m.referentie_aanbieder is not None
+    chain_key: str | None = ctx.store.get(f"ref/{ref_key(m, m.referentie_aanbieder)}")
+    return chain_key
+
+
 def on_319(ctx: Context, m: Message) -> list[Event]:
     """A 319 finds its request's chain through the reference index, or waits for it."""
     assert m.referentie_aanbieder is not None  # the parser refuses a 319 without one
@@ -123,12 +131,14 @@ def on_319(ctx: Context, m: Message) -> list[Event]:
 def on_319_in_chain(ctx: Context, chain: Chain, m: Message) -> list[Event]:
     events: list[Event] = []
     final = m.verzoek_antwoord != IN_ONDERZOEK
+    heen: Heen | None = ctx.store.get(f"h/{m.message_key}")  # a 319 that waited: its
+    rejected = heen is not None and heen.retour is not None and heen.retour.whole_rejected
     for r in [r for r in chain.requests.values() if r.referentie == m.referentie_aanbieder]:
         link = UnitLinked(m.message_key, "message", r.unit, None, "referentie")
         chain.links[m.message_key] = link
         events += [link, *ctx.alerts.resolve("unlinked", m.message_key, ctx.today)]
         events += add_answer(ctx, chain, r, Answer(m.message_key, "319", m.received, final,
-                                                   m.message_key, m.message_key))
+                                                   m.message_key, m.message_key, rejected))
         if not final:  # OP274/OP346: a final answer within 8 weeks of the Dagtekening
             due = r.dagtekening + timedelta(days=ctx.terms.undecided_days)
             ctx.due.add(due, f"request_undecided|{chain.key}|{r.unit}")
@@ -144,6 +154,40 @@ def answer_316(ctx: Context, chain: Chain, heen_key: str, retour_key: str, recei
         if r is not None:
             events += add_answer(ctx, chain, r, Answer(retour_key, "316", received, True,
                                                        retour_key, retour_key), rule="retour")
+    return events
+
+
+def not_sent(ctx: Context, chain: Chain, heen_key: str, whole: bool,
+             lines: tuple[int, ...]) -> list[Event]:
+    """product.md §4: a 301 or 319 whose retour rejects it (0001, or a line-level code on
+    the line) stays linked but is no answer: the request is judged again without it."""
+    rejected = {f"{heen_key}#{n}" for n in lines}
+    events: list[Event] = []
+    for r in chain.requests.values():
+        hit = [a for a in r.answers if a.message_key == heen_key and not a.not_sent
+               and (whole or a.key in rejected)]
+        if hit:
+            first, final = r.first_answer(), r.final_answer()
+            for a in hit:
+                a.not_sent = True
+            events += _judge_again(ctx, chain, r, first, final)
+    return events
+
+
+def _judge_again(ctx: Context, chain: Chain, r: Request, first: Answer | None,
+                 final: Answer | None) -> list[Event]:
+    """After answers turned out not sent: the request's first and final answer anew."""
+    events = _link(chain, r, r.rule or "referentie")
+    now = r.first_answer()
+    if now is None:  # unanswered again: judged when due (at once if that has passed)
+        events += forget(ctx, chain, "request_answer", r.unit)
+        ctx.due.add(ctx.calendar.due(r.received, ctx.terms.answer),
+                    f"request_unanswered|{chain.key}|{r.unit}")
+    elif now is not first:
+        events += _judge_first(ctx, chain, r, now)
+    if final is not None and r.final_answer() is None and now is not None:
+        ctx.due.add(r.dagtekening + timedelta(days=ctx.terms.undecided_days),
+                    f"request_undecided|{chain.key}|{r.unit}")  # only "in onderzoek" left
     return events
 
 

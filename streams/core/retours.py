@@ -2,6 +2,9 @@
 
 State: `h/{heen key}` → Heen (the heenbericht as far as retours care), and
 `p/{heen key}` → Retour while a retour waits for a heenbericht that has not arrived yet.
+A 2.x message with several clients arrives as one record per client (product.md §2): the
+records of a heenbericht share one Heen, which lists the chain of each client, and the
+records of a retour merge into one Retour.
 Rules: retour_missing, retour_late, retour_rejected, unlinked (a retour still without its
 heenbericht at due(received, 5), TR019); measure: retour_time.
 """
@@ -37,10 +40,18 @@ class Retour:
 class Heen:
     key: str
     msg: str
-    party: Party
+    party: Party  # its first client's (alerts on the heenbericht carry one client)
     received: date
     due: date
     retour: Retour | None = None
+    chains: tuple[str, ...] = ()  # the chains of its units: one per client, or a 319's
+
+
+def merged(first: Retour, more: Retour) -> Retour:
+    """The records of one retour (one per client in 2.x) as one retour: every code."""
+    return replace(first, rejecting=tuple(dict.fromkeys(first.rejecting + more.rejecting)),
+                   whole_rejected=first.whole_rejected or more.whole_rejected,
+                   rejected_lines=tuple(sorted({*first.rejected_lines, *more.rejected_lines})))
 
 
 def retour_of(m: Message) -> Retour:
@@ -60,10 +71,17 @@ def retour_link(heen_key: str, retour_key: str) -> UnitLinked:
     return UnitLinked(retour_key, "retour", heen_key, None, "header")
 
 
-def on_heen(ctx: Context, m: Message) -> list[Event]:
-    """A new heenbericht (duplicates are filtered before): wait for its retour."""
+def on_heen(ctx: Context, m: Message, chain: str | None) -> list[Event]:
+    """A new heenbericht, or its next client (duplicates are filtered before): wait for its
+    retour. `chain`: the chain key of this record's units, if any."""
+    known: Heen | None = ctx.store.get(f"h/{m.message_key}")
+    if known is not None:  # another client of the same 2.x message: one heenbericht
+        if chain is not None and chain not in known.chains:
+            ctx.store.put(f"h/{known.key}", replace(known, chains=(*known.chains, chain)))
+        return []
     heen = Heen(m.message_key, m.msg, party(m), m.received,
-                ctx.calendar.due(m.received, ctx.terms.retour))
+                ctx.calendar.due(m.received, ctx.terms.retour), None,
+                () if chain is None else (chain,))
     pending: Retour | None = ctx.store.get(f"p/{m.message_key}")
     if pending is None:
         ctx.store.put(f"h/{heen.key}", heen)
@@ -83,14 +101,19 @@ def on_retour(ctx: Context, m: Message) -> list[Event]:
             "retour_rejected", retour.heen_key, heen.party if heen else retour.party, None,
             ctx.today, ctx.alerts_from, codes=retour.rejecting)
     if heen is None:
-        if ctx.store.get(f"p/{retour.heen_key}") is None:  # a redelivery: the first counts
+        pending: Retour | None = ctx.store.get(f"p/{retour.heen_key}")
+        if pending is None:
             ctx.store.put(f"p/{retour.heen_key}", retour)
             ctx.due.add(ctx.calendar.due(retour.received, ctx.terms.unlinked),
                         f"unlinked_retour|{retour.heen_key}")
-        return events
-    if heen.retour is not None:
-        return events  # a second retour on the same heenbericht: the first one counts
-    return events + _link(ctx, heen, retour)
+        elif pending.key == retour.key:  # its next client's record
+            ctx.store.put(f"p/{retour.heen_key}", merged(pending, retour))
+        return events  # another retour on the same heenbericht: the first one counts
+    if heen.retour is None:
+        return events + _link(ctx, heen, retour)
+    if heen.retour.key == retour.key:  # its next client's record
+        ctx.store.put(f"h/{heen.key}", replace(heen, retour=merged(heen.retour, retour)))
+    return events  # another retour on the same heenbericht: the first one counts
 
 
 def _link(ctx: Context, heen: Heen, retour: Retour) -> list[Event]:

@@ -124,3 +124,50 @@ def test_2x_request_rejected_by_a_316_code(decoder: Any) -> None:
                      at(decoder, h.retour("R", date(2020, 6, 2), line_codes={0: ("8857",)}),
                         date(2020, 6, 2))])
     assert found(events)["jw:446:12345678:V:2020-06-01#0"] == "jw:447:0363:R:2020-06-02"
+
+
+def mover(decoder: Any, month: int, day: int) -> Message:
+    """A 319 of an unrelated request: it moves the clock, and its own alerts are apart."""
+    return antwoord(decoder, date(2024, month, day), "1", f"M{month}{day}", ref="OTHER")
+
+
+def unanswered(events: list[Event]) -> list[date | None]:
+    return [a[3] for a in alerts(events)
+            if a[0] == "request_unanswered" and a[1] == "raised" and a[2] == f"{VOT}#0"]
+
+
+def test_a_301_rejected_by_its_retour_is_no_answer(decoder: Any) -> None:
+    """product.md §4: a heenbericht whose retour carries 0001 does not count as an answer."""
+    day = date(2024, 3, 5)
+    t = Toegewezen("1001", "45", "45A48", day, date(2024, 4, 1), None, referentie="REF-1")
+    h = Heen(head("jw", "301", ident="T", day=day), [(BSN, [t])])
+    for retour_at in (date(2024, 3, 6), date(2024, 3, 15)):  # before and after the due date
+        events = replay([vot(decoder), at(decoder, h.xml(), day), mover(decoder, 3, 14),
+                         at(decoder, h.retour("R", retour_at, header_codes=("0001",)),
+                            retour_at), mover(decoder, 3, 25)])
+        assert unanswered(events) == [date(2024, 3, 11)]
+        assert found(events)[f"{VOT}#0"] == "jw:0363:1001"  # it stays linked
+
+
+def test_a_319_rejected_by_its_retour_is_no_answer_even_when_it_waited(decoder: Any) -> None:
+    answer = Heen(head("jw", "319", ident="A", day=date(2024, 3, 5)),
+                  antwoord=("REF-1", "1", None))
+    refused = at(decoder, answer.retour("R", date(2024, 3, 6), header_codes=("0001",)),
+                 date(2024, 3, 6))
+    in_time = antwoord(decoder, date(2024, 3, 5), "1", "A")
+    for order in ([vot(decoder), in_time, refused], [in_time, refused, vot(decoder)]):
+        events = replay([*order, mover(decoder, 3, 25)])
+        assert unanswered(events) == [date(2024, 3, 11)]
+
+
+def test_a_rejected_answer_leaves_a_later_valid_one_to_be_judged(decoder: Any) -> None:
+    first = Heen(head("jw", "319", ident="A", day=date(2024, 3, 5)),
+                 antwoord=("REF-1", "1", None))
+    events = replay([vot(decoder), at(decoder, first.xml(), date(2024, 3, 5)),
+                     at(decoder, first.retour("R", date(2024, 3, 6), header_codes=("0001",)),
+                        date(2024, 3, 6)),
+                     toewijzing(decoder, date(2024, 3, 13))])
+    assert ("request_answered_late", "raised", date(2024, 3, 11), 2) in rules(events)
+    steps = [e.value for e in events if isinstance(e, StepMeasured)
+             and e.metric == "request_answer"]
+    assert steps[-1] == 7  # measured again, to the valid answer
