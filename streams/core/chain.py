@@ -89,6 +89,8 @@ class ZorgLine:
     not_sent: bool = False  # its retour rejected it (0001, or a line code such as 9019)
     correction: bool = False  # a status-1 line replacing a withdrawn one (not judged late)
     replaced: bool = False  # a withdrawn line that a correction has replaced
+    release: str = "3.2"
+    withdrew: str | None = None  # status 3: the line it withdrew (None: still waiting)
 
     def counts(self) -> bool:
         """A line that is a start/stop for the rules: status 1, not withdrawn, sent."""
@@ -96,8 +98,9 @@ class ZorgLine:
 
     def same_key(self, other: ZorgLine) -> bool:
         """The logical key (domain.md §4): ToewijzingNummer + Product + Begindatum, for a
-        stop also RedenBeeindiging + Einddatum. The toewijzing is the linked one where both
-        are linked, so a 3.0 line withdraws a 2.x line that named it by Beschikking."""
+        stop also Einddatum, and RedenBeeindiging from 3.2 on. The toewijzing is the linked
+        one where both are linked, so a 3.0 line withdraws a 2.x line that named it by
+        Beschikking."""
         mine: str | None
         theirs: str | None
         if self.toewijzing and other.toewijzing:
@@ -105,9 +108,11 @@ class ZorgLine:
         else:
             mine = self.nummer or self.beschikking_key
             theirs = other.nummer or other.beschikking_key
-        return (self.msg, mine, self.categorie, self.code, self.begindatum, self.reden,
-                self.einddatum) == (other.msg, theirs, other.categorie, other.code,
-                                    other.begindatum, other.reden, other.einddatum)
+        reden = self.release >= "3.2" and other.release >= "3.2"  # 3.0/3.1 without it
+        return (self.msg, mine, self.categorie, self.code, self.begindatum,
+                self.reden if reden else None, self.einddatum) == (
+                    other.msg, theirs, other.categorie, other.code, other.begindatum,
+                    other.reden if reden else None, other.einddatum)
 
 
 @dataclass(slots=True)

@@ -100,22 +100,31 @@ class Engine:
                                               r.rejected_lines)
             events += requests.not_sent(ctx, chain, heen_key, r.whole_rejected,
                                         r.rejected_lines)
-            self._not_sent(chain, heen_key, r)
+            events += self._not_sent(ctx, chain, heen_key, r)
             events += trajectories.updated(chain)  # a toewijzing not sent is no care
             self.store.put(f"c/{key}", chain)
         return events
 
-    def _not_sent(self, chain: Chain, heen_key: str, r: retours.Retour) -> None:
+    def _not_sent(self, ctx: Context, chain: Chain, heen_key: str,
+                  r: retours.Retour) -> list[Event]:
         """A retour with 0001 (or a line code such as 9019) makes the heenbericht, or those
-        lines, "considered not sent": still linked, but no start, stop or version."""
+        lines, "considered not sent": still linked, but no start, stop or version, and what
+        they settled is open again (product.md §4)."""
         rejected = {f"{heen_key}#{n}" for n in r.rejected_lines}
+        events: list[Event] = []
         for z in chain.zorg.values():
-            if z.message_key == heen_key and (r.whole_rejected or z.line_key in rejected):
+            if z.message_key == heen_key and not z.not_sent and (
+                    r.whole_rejected or z.line_key in rejected):
+                counted = z.counts()
                 z.not_sent = True
+                events += zorg.uncount(ctx, chain, z) if counted else []
         for t in chain.toewijzingen.values():
+            before = t.current()
             for v in t.versions:
                 if v.message_key == heen_key and (r.whole_rejected or v.line_key in rejected):
                     v.not_sent = True
+            events += toewijzingen.changed(ctx, chain, t, before)
+        return events
 
     def _chain_work(self, ctx: Context, m: Message) -> list[Event] | None:
         """The client chain's part of a heenbericht; None when the chain has seen it."""

@@ -16,6 +16,7 @@ from streams.core.context import Context
 from streams.core.events import Event, UnitLinked
 from streams.core.model import Line, Message
 from streams.core.steps import forget, measure
+from streams.core.toewijzingen import start_due
 
 TEMPORARY = "20"  # RedenBeeindiging: tijdelijk beëindigd
 
@@ -26,22 +27,41 @@ def zorg_line(m: Message, line: Line) -> ZorgLine:
                     line.beschikking_key, line.categorie, line.code,
                     line.toewijzing_ingangsdatum, line.begindatum,
                     line.einddatum if m.msg == "307" else None,
-                    line.reden_beeindiging, line.status_aanlevering or "1")
+                    line.reden_beeindiging, line.status_aanlevering or "1",
+                    release=m.release)
 
 
 def on_zorg(ctx: Context, chain: Chain, m: Message) -> list[Event]:
     events: list[Event] = []
-    for line in m.lines:
+    # withdrawals first: a correction (status 3 + new status 1, domain.md §6) may list
+    # its lines in either order, and the new line is judged as a correction either way
+    for line in sorted(m.lines, key=lambda ln: ln.status_aanlevering != "3"):
         z = zorg_line(m, line)
         chain.zorg[z.line_key] = z
         ctx.due.add(ctx.calendar.due(z.received, ctx.terms.unlinked),
                     f"unlinked_zorg|{chain.key}|{z.line_key}")
-        events += try_link(ctx, chain, z)  # a status-3 line links but is not judged
         if z.status == "3":
+            events += try_link(ctx, chain, z)  # linked, never judged
             events += _withdraw(ctx, chain, z)
+        else:
+            early = _early_withdrawal(chain, z)  # out of order: its withdrawal came first
+            z.withdrawn = early is not None  # then never judged, never counted
+            events += try_link(ctx, chain, z)
+            if early is not None:
+                events += _withdrawn(ctx, chain, early, z)
     if m.msg == "305":  # a stop that came before its start names it now (out of order)
         events += relink(ctx, chain)
     return events
+
+
+def _early_withdrawal(chain: Chain, z: ZorgLine) -> ZorgLine | None:
+    """A status-3 line, received after `z` but read before it, that withdraws nothing yet
+    and has `z`'s key: `z` is the line it withdraws (product.md §1: any order)."""
+    for w in chain.zorg.values():
+        if w.status == "3" and w.withdrew is None and w.received > z.received \
+                and w.same_key(z):
+            return w
+    return None
 
 
 def relink(ctx: Context, chain: Chain) -> list[Event]:
@@ -114,29 +134,72 @@ def try_link(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
     unlinked_due = ctx.calendar.due(z.received, ctx.terms.unlinked)
     events: list[Event] = [link, *ctx.alerts.resolve("unlinked", z.line_key, ctx.today,
                                                      fixed_due=unlinked_due)]
-    if first_time and z.status != "3":
+    if first_time and z.counts():
         events += _judge_start(ctx, chain, z) if z.msg == "305" else _judge_stop(ctx, chain, z)
     elif start_found and z.counts():  # the start came after its stop
         events += _stop_ends_start(ctx, chain, z)
     return events
 
 
-def _withdraw(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
+def _withdraw(ctx: Context, chain: Chain, w: ZorgLine) -> list[Event]:
     """Status 3: the earlier line with the same key is considered not sent."""
-    earlier = [o for o in chain.zorg.values()
-               if o is not z and o.status != "3" and not o.withdrawn and o.same_key(z)]
+    earlier = [o for o in chain.zorg.values() if o.status != "3" and not o.withdrawn
+               and o.message_key != w.message_key and o.same_key(w)]
     if not earlier:
-        return []
-    old = max(earlier, key=lambda o: (o.received, o.line_key))
+        return []  # it may still come (out of order): see _early_withdrawal
+    return _withdrawn(ctx, chain, w, max(earlier, key=lambda o: (o.received, o.line_key)))
+
+
+def _withdrawn(ctx: Context, chain: Chain, w: ZorgLine, old: ZorgLine) -> list[Event]:
     old.withdrawn = True
+    w.withdrew = old.line_key
+    return uncount(ctx, chain, old) + _corrected(ctx, chain, w)
+
+
+def uncount(ctx: Context, chain: Chain, old: ZorgLine) -> list[Event]:
+    """A start or stop that no longer counts (withdrawn, or not sent): its alerts resolved,
+    its process times removed, and what it had settled is open again (OP271, OP272)."""
     events: list[Event] = []
     for rule in ("start_late", "stop_late", "stop_missing", "unlinked"):
         events += ctx.alerts.resolve(rule, old.line_key, ctx.today)
     for metric in ("start_report_delay", "stop_report_delay", "care_duration"):
         events += forget(ctx, chain, metric, old.line_key)
-    if old.msg == "305" and old.toewijzing:
-        events += _assignment_care(ctx, chain, old.toewijzing, z.message_key)
+    if old.toewijzing is None:
+        return events
+    t = chain.toewijzingen[old.toewijzing]
+    v = t.current()
+    if old.msg == "305":
+        events += _assignment_care(ctx, chain, old.toewijzing, old.message_key)
+        if v is not None:  # judged again when due (at once if that has passed)
+            ctx.due.add(start_due(ctx, t, v), f"start_missing|{chain.key}|{t.key}")
+    elif old.start is not None and old.reden != TEMPORARY:
+        events += _still_stopped(ctx, chain, chain.zorg[old.start])
+        if v is not None and v.einddatum is not None:
+            ctx.due.add(ctx.calendar.due(v.einddatum, ctx.terms.stop),
+                        f"stop_missing|{chain.key}|{old.start}")
     return events
+
+
+def _still_stopped(ctx: Context, chain: Chain, start: ZorgLine) -> list[Event]:
+    """Care duration of a start whose stop no longer counts: from another stop, or none."""
+    stops = [z for z in chain.zorg.values() if z.msg == "307" and z.counts()
+             and z.start == start.line_key and z.reden != TEMPORARY]
+    if not stops:
+        return forget(ctx, chain, "care_duration", start.line_key)
+    return _stop_ends_start(ctx, chain, min(stops, key=lambda z: (z.received, z.line_key)))
+
+
+def _corrected(ctx: Context, chain: Chain, w: ZorgLine) -> list[Event]:
+    """A withdrawal that reached its line after the new line of the same message was
+    judged: that line is the correction after all, and not late (product.md §4)."""
+    for z in chain.zorg.values():
+        if z.message_key == w.message_key and z.counts() and not z.correction \
+                and z.toewijzing == w.toewijzing and z.toewijzing is not None \
+                and _is_correction(chain, z):
+            z.correction = True
+            return ctx.alerts.resolve("start_late" if z.msg == "305" else "stop_late",
+                                      z.line_key, ctx.today)
+    return []
 
 
 def _is_correction(chain: Chain, z: ZorgLine) -> bool:

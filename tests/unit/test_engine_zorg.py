@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from streams.core.events import Event, StepMeasured, UnitLinked
+from streams.core.events import Event, StepMeasured, StepWithdrawn, UnitLinked
 from streams.core.model import Message
 from streams.testing.lines import Start, Stop, Toegewezen
 from streams.testing.messages import Heen
@@ -209,3 +209,79 @@ def test_a_3_0_status_3_line_withdraws_a_2_4_start_named_by_beschikking(decoder:
                      msg(decoder, "305", [withdraw, right], date(2021, 1, 5), "C", "3.0")])
     assert rules(events) == []  # the replacing line is a correction: not judged late
     assert steps(events)[("assignment_care", TOEWIJZING)] == 14  # 7 → 21 December
+
+
+def test_a_correction_is_not_judged_late_whatever_the_order_of_its_lines(
+        decoder: Any) -> None:
+    """domain.md §6: status 3 plus a new status-1 line, in either order in the message."""
+    wrong = Start("1001", "45", "45A48", INGANG, date(2024, 3, 5))
+    withdraw = Start("1001", "45", "45A48", INGANG, date(2024, 3, 5), status="3")
+    right = Start("1001", "45", "45A48", INGANG, date(2024, 3, 6))
+    events = replay([msg(decoder, "301", [T], date(2024, 3, 1), "A"),
+                     msg(decoder, "305", [wrong], date(2024, 3, 6), "B"),
+                     msg(decoder, "305", [right, withdraw], date(2024, 3, 20), "C")])
+    assert rules(events) == []
+    assert steps(events)[("assignment_care", TOEWIJZING)] == 2
+
+
+def test_a_withdrawal_read_before_the_line_it_withdraws(decoder: Any) -> None:
+    """product.md §1/§3: any order. The withdrawn start, read last, never counts, and the
+    new line of the withdrawing message is the correction (not late)."""
+    wrong = Start("1001", "45", "45A48", INGANG, date(2024, 3, 5))
+    withdraw = Start("1001", "45", "45A48", INGANG, date(2024, 3, 5), status="3")
+    right = Start("1001", "45", "45A48", INGANG, date(2024, 3, 6))
+    events = replay([msg(decoder, "301", [T], date(2024, 3, 1), "A"),
+                     msg(decoder, "305", [withdraw, right], date(2024, 3, 20), "C"),
+                     msg(decoder, "305", [wrong], date(2024, 3, 6), "B")])
+    got = rules(events)
+    assert ("start_late", "raised", date(2024, 3, 13), 5) in got  # until the original came
+    assert got[-1] == ("start_late", "resolved", date(2024, 3, 13), 5)
+    assert steps(events)[("assignment_care", TOEWIJZING)] == 2  # not the withdrawn 5 March
+    assert ("start_report_delay", "jw:438:12345678:B:2024-03-06#0") not in steps(events)
+
+
+def test_a_stop_withdrawn_after_its_due_date_opens_stop_missing_again(decoder: Any) -> None:
+    ends = Toegewezen("1001", "45", "45A48", date(2024, 3, 1), INGANG, date(2024, 3, 29))
+    stop = Stop(S, date(2024, 3, 29), "31")  # due(29 March, 5) = 8 April (Pasen)
+    withdraw = Stop(S, date(2024, 3, 29), "31", "3")
+    filler = Toegewezen("9", "45", "45A48", date(2024, 4, 15), date(2024, 4, 15), None)
+    events = replay([msg(decoder, "301", [ends], date(2024, 3, 1), "A"),
+                     msg(decoder, "305", [S], date(2024, 3, 12), "B"),
+                     msg(decoder, "307", [stop], date(2024, 4, 2), "C"),
+                     msg(decoder, "301", [filler], date(2024, 4, 15), "F"),  # past the due
+                     msg(decoder, "307", [withdraw], date(2024, 4, 20), "W"),
+                     msg(decoder, "301", [filler], date(2024, 4, 25), "G")])
+    assert rules(events) == [("stop_missing", "raised", date(2024, 4, 8), None)]
+    start = "jw:438:12345678:B:2024-03-12#0"
+    assert ("care_duration", start) in steps(events)  # measured, then removed: no stop now
+    assert [(e.metric, e.subject) for e in events if isinstance(e, StepWithdrawn)] == [
+        ("stop_report_delay", "jw:440:12345678:C:2024-04-02#0"), ("care_duration", start)]
+
+
+def test_3_1_withdrawal_key_has_no_redenbeeindiging(decoder: Any) -> None:
+    """domain.md §4: the 307 key has RedenBeeindiging only from 3.2 on."""
+    stop = Stop(S, date(2024, 5, 31), "31")
+    withdraw = Stop(S, date(2024, 5, 31), "34", "3")
+    events = {release: replay([msg(decoder, "301", [T], date(2024, 3, 1), "A", release),
+                               msg(decoder, "305", [S], date(2024, 3, 12), "B", release),
+                               msg(decoder, "307", [stop], date(2024, 6, 3), "C", release),
+                               msg(decoder, "307", [withdraw], date(2024, 6, 4), "W", release),
+                               msg(decoder, "301", [T], date(2024, 7, 20), "F", release)])
+              for release in ("3.1", "3.2")}
+    assert ("stop_missing", "raised", date(2024, 7, 5), None) in rules(events["3.1"])
+    assert [r for r in rules(events["3.2"]) if r[0] == "stop_missing"] == []
+
+
+def test_a_start_rejected_by_its_retour_is_no_start(decoder: Any) -> None:
+    """product.md §4: 0001 makes the 305 "not sent": its late start is withdrawn, and the
+    toewijzing waits for a start again."""
+    late = Heen(head("jw", "305", ident="B", day=date(2024, 3, 20)), [(BSN, [S])])
+    filler = Toegewezen("9", "45", "45A48", date(2024, 4, 20), date(2024, 4, 20), None)
+    events = replay([msg(decoder, "301", [T], date(2024, 3, 1), "A"),
+                     at(decoder, late.xml(), date(2024, 3, 20)),
+                     at(decoder, late.retour("R", date(2024, 3, 21), header_codes=("0001",)),
+                        date(2024, 3, 21)),
+                     msg(decoder, "301", [filler], date(2024, 4, 20), "F")])
+    assert rules(events) == [("start_late", "raised", date(2024, 3, 18), 2),
+                             ("start_late", "resolved", date(2024, 3, 18), 2),
+                             ("start_missing", "raised", date(2024, 4, 3), None)]
