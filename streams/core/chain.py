@@ -143,6 +143,7 @@ class Request:
     answers: list[Answer] = field(default_factory=list)
     rule: str | None = None
     not_sent: bool = False
+    named: dict[str, str] = field(default_factory=dict)  # 317: line_key → toewijzing_key
 
     def first_answer(self) -> Answer | None:
         sent = [a for a in self.answers if not a.not_sent]

@@ -29,6 +29,7 @@ _CHAIN_RULES = {  # due-index token rule → handler(ctx, chain, subject, due)
     "unlinked_zorg": zorg.on_unlinked_due,
     "request_unanswered": requests.on_unanswered_due,
     "request_undecided": requests.on_undecided_due,
+    "unlinked_317": requests.on_unlinked_317_due,
 }
 
 
@@ -139,6 +140,7 @@ class Engine:
         chain.seen.add(seen)
         if m.msg == "301":
             events = toewijzingen.on_301(ctx, chain, m) + zorg.relink(ctx, chain)
+            events += requests.relink(ctx, chain)
             events += requests.answer_301(ctx, chain, m)
         elif m.msg in ("315", "317"):
             events = requests.on_request(ctx, chain, m)

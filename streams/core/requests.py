@@ -35,23 +35,55 @@ def on_request(ctx: Context, chain: Chain, m: Message) -> list[Event]:
                        ln.referentie_aanbieder, ln.categorie, ln.code, ln.toewijzing_ingangsdatum)
                for ln in m.lines]
     else:
-        new = [Request(m.message_key, "317", m.message_key, m.received, m.dagtekening,
-                       m.referentie_aanbieder, None, None, None,
-                       [ln.toewijzing_key for ln in m.lines if ln.toewijzing_key])]
+        new = [_vow(ctx, chain, m)]
     events: list[Event] = []
-    for ln in m.lines if m.msg == "317" else ():  # its named lines link on their own
-        if ln.toewijzing_key and ln.element != "NieuwProduct":
-            chain.links[ln.line_key] = UnitLinked(ln.line_key, "line", ln.toewijzing_key,
-                                                  None, "toewijzingnummer")
-            events.append(chain.links[ln.line_key])
     for r in new:
         chain.requests[r.unit] = r
         ctx.due.add(ctx.calendar.due(r.received, ctx.terms.answer),
                     f"request_unanswered|{chain.key}|{r.unit}")
         if r.referentie:
             ctx.store.put(f"ref/{ref_key(chain, r.referentie)}", chain.key)
-        events += _earlier_answers(ctx, chain, r)
+        events += link_named(ctx, chain, r) + _earlier_answers(ctx, chain, r)
     return events
+
+
+def _vow(ctx: Context, chain: Chain, m: Message) -> Request:
+    """A 317: its Ongewijzigd and TeWijzigen lines name toewijzingen, and link to them once
+    they are known; a 317 that links to nothing at due(received, 5) is unlinked (TR355)."""
+    r = Request(m.message_key, "317", m.message_key, m.received, m.dagtekening,
+                m.referentie_aanbieder, None, None, None,
+                [ln.toewijzing_key for ln in m.lines if ln.toewijzing_key])
+    r.named = {ln.line_key: ln.toewijzing_key for ln in m.lines
+               if ln.toewijzing_key and ln.element != "NieuwProduct"}
+    ctx.due.add(ctx.calendar.due(m.received, ctx.terms.unlinked),
+                f"unlinked_317|{chain.key}|{r.unit}")
+    return r
+
+
+def link_named(ctx: Context, chain: Chain, r: Request) -> list[Event]:
+    """The named lines of a 317 whose toewijzing is known now."""
+    events: list[Event] = []
+    for line_key, key in r.named.items():
+        if key in chain.toewijzingen and line_key not in chain.links:
+            chain.links[line_key] = UnitLinked(line_key, "line", key, None, "toewijzingnummer")
+            events += [chain.links[line_key],
+                       *ctx.alerts.resolve("unlinked", r.unit, ctx.today)]
+    return events
+
+
+def relink(ctx: Context, chain: Chain) -> list[Event]:
+    """After a 301: 317 lines that waited for their toewijzing."""
+    return [e for r in list(chain.requests.values()) if r.named
+            for e in link_named(ctx, chain, r)]
+
+
+def on_unlinked_317_due(ctx: Context, chain: Chain, unit: str, due: date) -> list[Event]:
+    """TR355: a 317 that names no known toewijzing and has no answer."""
+    r = chain.requests.get(unit)
+    if r is None or r.answers or any(line in chain.links for line in r.named):
+        return []
+    return ctx.alerts.raise_("unlinked", unit, chain.party(unit), due, ctx.today,
+                             ctx.alerts_from)
 
 
 def _earlier_answers(ctx: Context, chain: Chain, r: Request) -> list[Event]:
@@ -198,6 +230,8 @@ def add_answer(ctx: Context, chain: Chain, r: Request, answer: Answer,
     first_before = r.first_answer()
     r.answers.append(answer)
     events = _link(chain, r, rule)
+    if r.msg == "317" and len(r.answers) == 1:  # it links to something now
+        events += ctx.alerts.resolve("unlinked", r.unit, ctx.today)
     first = r.first_answer()
     if first is not None and first is not first_before:
         events += _judge_first(ctx, chain, r, first)

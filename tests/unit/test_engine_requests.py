@@ -99,12 +99,28 @@ def test_317_links_to_its_first_answer_and_its_named_lines(decoder: Any) -> None
     lines = [Wijziging("OngewijzigdProduct", "1001"),
              Wijziging("NieuwProduct", None, "45", "45A49", date(2024, 4, 1))]
     h = Heen(head("jw", "317", ident="W", day=MON), [(BSN, lines)], verzoek=("REF-1", "01"))
-    events = replay([at(decoder, h.xml(), MON), antwoord(decoder, date(2024, 3, 6), "1", "A1")])
+    events = replay([toewijzing(decoder, date(2024, 3, 1), ref=None), at(decoder, h.xml(), MON),
+                     antwoord(decoder, date(2024, 3, 6), "1", "A1")])
     vow = "jw:486:12345678:W:2024-03-04"
     links = found(events)
     assert links[vow] == "jw:488:0363:A1:2024-03-06"
     assert links[f"{vow}#0"] == "jw:0363:1001"
     assert f"{vow}#1" not in links  # a NieuwProduct is not linked on its own
+    assert [a for a in rules(events) if a[0] == "unlinked"] == []
+
+
+def test_317_naming_an_unknown_toewijzing_is_unlinked_until_it_comes(decoder: Any) -> None:
+    """product.md §4 unlinked (TR355): a 317 that still links to nothing at due(received,
+    5); its named line links when the toewijzing arrives (out of order)."""
+    h = Heen(head("jw", "317", ident="W", day=MON),
+             [(BSN, [Wijziging("TeWijzigenProduct", "1001")])], verzoek=("REF-1", "01"))
+    vow = "jw:486:12345678:W:2024-03-04"
+    events = replay([at(decoder, h.xml(), MON), mover(decoder, 3, 14),
+                     toewijzing(decoder, date(2024, 3, 15), ref=None), mover(decoder, 3, 18)])
+    assert [a[:4] for a in alerts(events) if a[0] == "unlinked"] == [
+        ("unlinked", "raised", vow, date(2024, 3, 11)),
+        ("unlinked", "resolved", vow, date(2024, 3, 11))]
+    assert found(events)[f"{vow}#0"] == "jw:0363:1001"
 
 
 def test_2x_request_answered_by_the_best_fitting_301(decoder: Any) -> None:
