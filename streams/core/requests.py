@@ -94,6 +94,10 @@ def _earlier_answers(ctx: Context, chain: Chain, r: Request) -> list[Event]:
             if r.referentie and v.referentie == r.referentie:
                 events += add_answer(ctx, chain, r, Answer(
                     v.line_key, "301", v.received, True, t.key, v.message_key, v.not_sent))
+    if r.msg == "315" and not r.referentie:  # 2.x, read after the 301 that answers it
+        best = _best_2x_answer(chain, r)
+        if best is not None:
+            events += add_answer(ctx, chain, r, best, rule="score")
     if r.referentie:
         waiting: list[Message] = ctx.store.get(f"q/{ref_key(chain, r.referentie)}") or []
         ctx.store.delete(f"q/{ref_key(chain, r.referentie)}")
@@ -141,6 +145,24 @@ def request_chain(ctx: Context, m: Message) -> str | None:
     assert m.referentie_aanbieder is not None
     chain_key: str | None = ctx.store.get(f"ref/{ref_key(m, m.referentie_aanbieder)}")
     return chain_key
+
+
+def _best_2x_answer(chain: Chain, r: Request) -> Answer | None:
+    """The 2.x fallback seen from the request: the best-fitting 301 line without a
+    reference, received on or after it, that answers no request yet (same score as
+    `_best_2x_request`)."""
+    taken = {a.key for q in chain.requests.values() for a in q.answers}
+    scored = []
+    for t in chain.toewijzingen.values():
+        for v in t.versions:
+            if v.referentie or v.line_key in taken or v.received < r.received \
+                    or v.categorie != r.categorie:
+                continue
+            gap = abs((v.ingangsdatum - r.ingangsdatum).days) if r.ingangsdatum else 365
+            if gap <= 31:
+                scored.append(((v.code != r.code, gap, v.received, v.line_key), Answer(
+                    v.line_key, "301", v.received, True, t.key, v.message_key, v.not_sent)))
+    return min(scored, key=lambda s: s[0])[1] if scored else None
 
 
 def on_319(ctx: Context, m: Message) -> list[Event]:

@@ -133,6 +133,20 @@ def test_2x_request_answered_by_the_best_fitting_301(decoder: Any) -> None:
     assert "jw:446:12345678:V:2020-02-03#0" not in found(events)
 
 
+def test_2x_request_read_after_the_301_that_answers_it(decoder: Any) -> None:
+    """Archives are mostly, not strictly, in receipt order: the 301 received after the
+    request but read before it still answers it (product.md §3: a later link is made)."""
+    req = Aangevraagd(None, "45", "45A48", date(2020, 3, 2))
+    other = Aangevraagd(None, "45", "45A48", date(2020, 6, 1))
+    answer = toewijzing(decoder, date(2020, 2, 6), ref=None, release="2.3",
+                        ingang=date(2020, 3, 2))
+    events = replay([answer, vot(decoder, date(2020, 2, 5), "2.3", "example", [other, req])])
+    assert found(events)["jw:446:12345678:V:2020-02-05#1"] == "jw:0363:1001"
+    assert "jw:446:12345678:V:2020-02-05#0" not in found(events)
+    too_early = replay([answer, vot(decoder, date(2020, 2, 7), "2.3", "example", [req])])
+    assert "jw:446:12345678:V:2020-02-07#0" not in found(too_early)  # 301 before it
+
+
 def test_2x_request_rejected_by_a_316_code(decoder: Any) -> None:
     h = Heen(head("jw", "315", "2.4", "xsd", "V", date(2020, 6, 1)),
              [(BSN, [Aangevraagd(None, "45", "45A48", date(2020, 7, 1))])])
