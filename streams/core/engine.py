@@ -96,9 +96,9 @@ class Engine:
             chain: Chain | None = self.store.get(f"c/{key}")
             if chain is None:
                 continue
-            if heen.msg == "315" and requests.REJECTION_316.intersection(r.rejecting):
+            if heen.msg == "315" and r.refused_lines:  # only the lines it refused
                 events += requests.answer_316(ctx, chain, heen_key, r.key, r.received,
-                                              r.rejected_lines)
+                                              r.refused_lines)
             events += requests.not_sent(ctx, chain, heen_key, r.whole_rejected,
                                         r.rejected_lines)
             events += self._not_sent(ctx, chain, heen_key, r)

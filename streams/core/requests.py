@@ -20,7 +20,6 @@ from streams.core.model import Message
 from streams.core.retours import Heen
 from streams.core.steps import forget, measure
 
-REJECTION_316 = frozenset({"8857", "8858", "8859", "8860", "8861", "8862"})
 IN_ONDERZOEK = "2"  # VerzoekAntwoord
 
 

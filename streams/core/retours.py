@@ -23,6 +23,7 @@ from streams.core.steps import measure
 
 ACCEPTED = frozenset({"0200", "0233"})  # no remark / not assessed
 WHOLE_MESSAGE_REJECTED = "0001"  # the heenbericht counts as not sent
+REQUEST_REFUSED = frozenset({"8857", "8858", "8859", "8860", "8861", "8862"})  # 2.x 316
 
 
 @record
@@ -34,6 +35,7 @@ class Retour:
     whole_rejected: bool  # 0001 at header level
     rejected_lines: tuple[int, ...]  # heen line numbers rejected by a line-level code
     party: Party  # from the copied header (and the repeated client, when the body has one)
+    refused_lines: tuple[int, ...] = ()  # 2.x 316: request lines refused (8857–8862)
 
 
 @record
@@ -51,7 +53,8 @@ def merged(first: Retour, more: Retour) -> Retour:
     """The records of one retour (one per client in 2.x) as one retour: every code."""
     return replace(first, rejecting=tuple(dict.fromkeys(first.rejecting + more.rejecting)),
                    whole_rejected=first.whole_rejected or more.whole_rejected,
-                   rejected_lines=tuple(sorted({*first.rejected_lines, *more.rejected_lines})))
+                   rejected_lines=tuple(sorted({*first.rejected_lines, *more.rejected_lines})),
+                   refused_lines=tuple(sorted({*first.refused_lines, *more.refused_lines})))
 
 
 def retour_of(m: Message) -> Retour:
@@ -60,7 +63,10 @@ def retour_of(m: Message) -> Retour:
     lines = tuple(sorted({c.line for c in m.retour_codes
                           if c.line is not None and c.code not in ACCEPTED}))
     whole = any(c.code == WHOLE_MESSAGE_REJECTED and c.where == "Header" for c in m.retour_codes)
-    return Retour(m.message_key, m.heen_key, m.received, rejecting, whole, lines, party(m))
+    refused = tuple(sorted({c.line for c in m.retour_codes
+                            if c.line is not None and c.code in REQUEST_REFUSED}))
+    return Retour(m.message_key, m.heen_key, m.received, rejecting, whole, lines, party(m),
+                  refused)
 
 
 def party(m: Message) -> Party:

@@ -156,6 +156,18 @@ def test_2x_request_rejected_by_a_316_code(decoder: Any) -> None:
     assert found(events)["jw:446:12345678:V:2020-06-01#0"] == "jw:447:0363:R:2020-06-02"
 
 
+def test_only_the_line_with_a_316_refusal_code_counts_as_answered(decoder: Any) -> None:
+    lines = [Aangevraagd(None, "45", "45A48", date(2020, 7, 1)),
+             Aangevraagd(None, "54", None, date(2020, 7, 1))]
+    h = Heen(head("jw", "315", "2.4", "xsd", "V", date(2020, 6, 1)), [(BSN, lines)])
+    codes = {0: ("8857",), 1: ("9019",)}  # 9019: a field error, not a refusal
+    events = replay([at(decoder, h.xml(), date(2020, 6, 1)),
+                     at(decoder, h.retour("R", date(2020, 6, 2), line_codes=codes),
+                        date(2020, 6, 2))])
+    assert found(events)["jw:446:12345678:V:2020-06-01#0"] == "jw:447:0363:R:2020-06-02"
+    assert "jw:446:12345678:V:2020-06-01#1" not in found(events)
+
+
 def mover(decoder: Any, month: int, day: int) -> Message:
     """A 319 of an unrelated request: it moves the clock, and its own alerts are apart."""
     return antwoord(decoder, date(2024, month, day), "1", f"M{month}{day}", ref="OTHER")
