@@ -68,10 +68,13 @@ def _omvang(f: dict[str, str]) -> Omvang | None:
 
 
 def _retour_codes(el: Element) -> tuple[str, ...]:
+    """The line's RetourCodes/RetourCode, or RetourCode elements without the wrapper (read
+    the same way at the other levels, streams/core/decode.py)."""
     codes = index(el).get("retourcodes")
-    if codes is None:
-        return ()
-    return tuple(c.text.strip() for c in codes if isinstance(c.tag, str) and c.text)
+    found = codes if codes is not None else (
+        c for c in el if isinstance(c.tag, str) and local(c.tag).startswith("retourcode"))
+    return tuple(text for c in found if isinstance(c.tag, str) and c.text
+                 and (text := c.text.strip()))
 
 
 def _integer(raw: str | None) -> str | None:

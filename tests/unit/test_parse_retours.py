@@ -58,3 +58,14 @@ def test_2x_316_rejection_code_on_a_request_line(decoder: Any) -> None:
     r = one(decoder.parse(h.retour("R3", R, line_codes={0: ("8857",)}), "r"))
     assert (r.msg, r.heen_key) == ("316", one(decoder.parse(h.xml(), "h")).message_key)
     assert RetourCode("8857", "Product", 0) in r.retour_codes
+
+
+def test_line_codes_without_the_retourcodes_wrapper_are_read(decoder: Any) -> None:
+    """Some producers leave out the RetourCodes wrapper; the header and client levels
+    already read a bare RetourCode, and a line reads it too."""
+    xml = heen("jw", "305").retour("R1", R, line_codes={1: ("9019",)})
+    bare = xml.replace(b"<jw306:RetourCodes>", b"").replace(b"</jw306:RetourCodes>", b"")
+    assert bare != xml
+    r = one(decoder.parse(bare, "r"))
+    assert [ln.retour_codes for ln in r.lines] == [("0200",), ("9019",)]
+    assert RetourCode("9019", "StartProduct", 1) in r.retour_codes
