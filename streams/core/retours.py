@@ -80,7 +80,7 @@ def retour_link(heen_key: str, retour_key: str) -> UnitLinked:
 def on_heen(ctx: Context, m: Message, chain: str | None) -> list[Event]:
     """A new heenbericht, or its next client (duplicates are filtered before): wait for its
     retour. `chain`: the chain key of this record's units, if any."""
-    known: Heen | None = ctx.store.get(f"h/{m.message_key}")
+    known: Heen | None = ctx.store.get(f"h/{m.message_key}") if m.client_index else None
     if known is not None:  # another client of the same 2.x message: one heenbericht
         if chain is not None and chain not in known.chains:
             ctx.store.put(f"h/{known.key}", replace(known, chains=(*known.chains, chain)))
