@@ -36,7 +36,7 @@ class Pseudonymizer:
 
     def pseudonym(self, bsn: str) -> str:
         h = self._base.copy()
-        h.update(bsn.encode("ascii"))
+        h.update(bsn.encode())  # a valid BSN is ASCII: UTF-8 gives the same bytes
         return h.hexdigest()
 
     def client(self, raw: str | None, *, check: bool) -> str:
@@ -47,8 +47,6 @@ class Pseudonymizer:
         if raw is None:
             raise Rejected("missing_field", "Client/Bsn is absent")
         bsn = raw.strip().zfill(9)
-        if check and not elfproef(bsn):
+        if check and not elfproef(bsn):  # which also refuses what is not ASCII digits
             raise Rejected("invalid_bsn", "Client/Bsn fails the elfproef")
-        if not bsn.isascii():
-            raise Rejected("invalid_bsn", "Client/Bsn is not numeric")
-        return self.pseudonym(bsn)
+        return self.pseudonym(bsn)  # a retour keeps the number it echoes, whatever it is

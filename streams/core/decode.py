@@ -57,7 +57,7 @@ def _decode(root: Element, env: Envelope, ctx: ParseContext) -> list[Message]:
         raise Rejected("not_a_message", "Bericht has no Header")
     header = decode_header(hdr, root.tag)
     body = _Body(header, ctx, strict=not header.type.is_retour)
-    clients = _clients(idx)
+    clients = _clients(root, idx)
     if not clients:
         if header.type.msg in _NEEDS_LINES or header.type.msg == "317":
             raise Rejected("missing_field", "Client is absent")
@@ -72,10 +72,10 @@ def _decode(root: Element, env: Envelope, ctx: ParseContext) -> list[Message]:
     return records
 
 
-def _clients(idx: dict[str, Element]) -> list[Element]:
-    if "client" in idx:
-        return [idx["client"]]
-    group = idx.get("clienten")
+def _clients(root: Element, idx: dict[str, Element]) -> list[Element]:
+    """Every Client: under Clienten (2.x), or below the Bericht (3.x has one; a message with
+    several is read like a 2.x one, not cut short)."""
+    group = root if "client" in idx else idx.get("clienten")
     if group is None:
         return []
     return [c for c in group if isinstance(c.tag, str) and local(c.tag) == "client"]

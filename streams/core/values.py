@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from streams.core.xmltree import Element, Rejected, text
+
+# xs:date: YYYY-MM-DD and an optional zone; not the ISO basic or week forms that
+# date.fromisoformat also takes, and nothing after the zone
+_XS_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:Z|[+-]\d{2}:\d{2})?", re.ASCII)
 
 
 def as_date(raw: str | None, path: str) -> date | None:
@@ -12,6 +17,8 @@ def as_date(raw: str | None, path: str) -> date | None:
     if raw is None:
         return None
     try:
+        if _XS_DATE.fullmatch(raw) is None:
+            raise ValueError(raw)
         return date.fromisoformat(raw[:10])
     except ValueError:
         raise Rejected("invalid_value", f"{path} is not a date: {raw[:32]!r}") from None

@@ -57,3 +57,16 @@ def test_2x_start_finds_the_same_fallback_key_as_its_301(decoder: Any) -> None:
     (toewijzing,), (start,) = decoder.parse(t.xml(), "t"), decoder.parse(s.xml(), "s")
     assert start.lines[0].beschikking_key == toewijzing.lines[0].toewijzing_key
     assert start.client == toewijzing.client
+
+
+def test_several_clients_without_the_clienten_wrapper_are_all_read(decoder: Any) -> None:
+    """Invalid against the XSD, but nothing may vanish silently: read like a 2.x message."""
+    xml = heen("jw", "305", "3.2").xml()
+    start, end = xml.index(b"<jw305:Client>"), xml.index(b"</jw305:Client>") + 15
+    other = xml[start:end].replace(BSN.encode(), BSN2.encode())
+    records = decoder.parse(xml[:end] + other + xml[end:], "two.xml")
+    assert [r.client_index for r in records] == [0, 1]
+    first, second = records
+    assert first.client != second.client
+    assert [ln.n for ln in second.lines] == [len(first.lines) + i
+                                             for i in range(len(second.lines))]

@@ -79,6 +79,13 @@ def test_over_25_mb_is_refused_unparsed(decoder: Any, valid: Any) -> None:
      "StartProduct[0]/Begindatum"),
     (b"<jw305:Begindatum>2024-03-11<", b"<jw305:Begindatum>11-03-2024<", "invalid_value",
      "StartProduct[0]/Begindatum"),
+    # xs:date only: not the ISO basic or week forms, nothing after the zone
+    (b"<jw305:Begindatum>2024-03-11<", b"<jw305:Begindatum>20240311<", "invalid_value",
+     "StartProduct[0]/Begindatum"),
+    (b"<jw305:Begindatum>2024-03-11<", b"<jw305:Begindatum>2024-W11-1<", "invalid_value",
+     "StartProduct[0]/Begindatum"),
+    (b"<jw305:Begindatum>2024-03-11<", b"<jw305:Begindatum>2024-03-11xyz<", "invalid_value",
+     "StartProduct[0]/Begindatum"),
     (b"<jw305:StatusAanlevering>1</jw305:StatusAanlevering>", b"", "missing_field",
      "StartProduct[0]/StatusAanlevering"),
 ])

@@ -69,3 +69,12 @@ def test_line_codes_without_the_retourcodes_wrapper_are_read(decoder: Any) -> No
     r = one(decoder.parse(bare, "r"))
     assert [ln.retour_codes for ln in r.lines] == [("0200",), ("9019",)]
     assert RetourCode("9019", "StartProduct", 1) in r.retour_codes
+
+
+def test_a_retour_keeps_the_bsn_it_echoes_even_when_not_digits(decoder: Any) -> None:
+    """A retour is never lost over the number it echoes (docs/decisions.md)."""
+    xml = heen("jw", "305").retour("R1", R, line_codes={1: ("9019",)})
+    odd = xml.replace(b"<jw306:Bsn>123456782<", "<jw306:Bsn>12345678\u0663<".encode(), 1)
+    assert odd != xml
+    r = one(decoder.parse(odd, "r"))
+    assert r.client is not None and len(r.client) == 64
