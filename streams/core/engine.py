@@ -124,7 +124,9 @@ class Engine:
             for v in t.versions:
                 if v.message_key == heen_key and (r.whole_rejected or v.line_key in rejected):
                     v.not_sent = True
-            events += toewijzingen.changed(ctx, chain, t, before)
+            if t.current() is not before:  # the version in force changed, or none is left
+                events += toewijzingen.changed(ctx, chain, t, before)
+                events += zorg.assignment_care(ctx, chain, t.key)
         return events
 
     def _chain_work(self, ctx: Context, m: Message) -> list[Event] | None:

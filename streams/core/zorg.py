@@ -46,12 +46,23 @@ def on_zorg(ctx: Context, chain: Chain, m: Message) -> list[Event]:
         else:
             early = _early_withdrawal(chain, z)  # out of order: its withdrawal came first
             z.withdrawn = early is not None  # then never judged, never counted
+            events += [] if z.withdrawn else _report_delay(ctx, chain, z)
             events += try_link(ctx, chain, z)
             if early is not None:
                 events += _withdrawn(ctx, chain, early, z)
     if m.msg == "305":  # a stop that came before its start names it now (out of order)
         events += relink(ctx, chain)
     return events
+
+
+def _report_delay(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
+    """product.md §5: Begindatum (305) or Einddatum (307) → received, in werkdagen: from
+    the line alone, linked or not (a start of a toewijzing from before the archive too)."""
+    reported = z.begindatum if z.msg == "305" else z.einddatum
+    assert reported is not None  # the parser refuses a 307 line without an Einddatum
+    return measure(ctx, f"{'start' if z.msg == '305' else 'stop'}_report_delay", z.line_key,
+                   ctx.calendar.between(reported, z.received), "werkdagen", chain.domain,
+                   chain.gemeente, chain.aanbieder, z.message_key, first=True)
 
 
 def _early_withdrawal(chain: Chain, z: ZorgLine) -> ZorgLine | None:
@@ -169,7 +180,7 @@ def uncount(ctx: Context, chain: Chain, old: ZorgLine) -> list[Event]:
     t = chain.toewijzingen[old.toewijzing]
     v = t.current()
     if old.msg == "305":
-        events += _assignment_care(ctx, chain, old.toewijzing, old.message_key)
+        events += assignment_care(ctx, chain, old.toewijzing)
         if v is not None:  # judged again when due (at once if that has passed)
             ctx.due.add(start_due(ctx, t, v), f"start_missing|{chain.key}|{t.key}")
     elif old.start is not None and old.reden != TEMPORARY:
@@ -216,10 +227,7 @@ def _judge_start(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
     party = chain.party(z.line_key)
     events = ctx.alerts.resolve("start_missing", t.key, ctx.today)
     z.correction = _is_correction(chain, z)
-    events += measure(ctx, "start_report_delay", z.line_key,
-                      ctx.calendar.between(z.begindatum, z.received), "werkdagen",
-                      chain.domain, chain.gemeente, chain.aanbieder, z.message_key)
-    events += _assignment_care(ctx, chain, t.key, z.message_key)
+    events += assignment_care(ctx, chain, t.key)
     due = ctx.calendar.due(max(z.begindatum, t.first_received), ctx.terms.start_late)
     if z.received > due and not z.correction:  # OP271
         events += ctx.alerts.raise_("start_late", z.line_key, party, due, ctx.today,
@@ -234,9 +242,7 @@ def _judge_start(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
 
 def _judge_stop(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
     assert z.einddatum is not None
-    events = measure(ctx, "stop_report_delay", z.line_key,
-                     ctx.calendar.between(z.einddatum, z.received), "werkdagen",
-                     chain.domain, chain.gemeente, chain.aanbieder, z.message_key)
+    events: list[Event] = []
     z.correction = _is_correction(chain, z)
     after_temporary = z.reden != TEMPORARY and any(
         o.msg == "307" and o.counts() and o.start == z.start and o.reden == TEMPORARY
@@ -261,16 +267,18 @@ def _stop_ends_start(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
                             chain.gemeente, chain.aanbieder, z.message_key)
 
 
-def _assignment_care(ctx: Context, chain: Chain, key: str, msg: str) -> list[Event]:
-    """Toewijzing Ingangsdatum → earliest Begindatum among its current starts (days)."""
+def assignment_care(ctx: Context, chain: Chain, key: str) -> list[Event]:
+    """Toewijzing Ingangsdatum → earliest Begindatum among its current starts (days); the
+    start with that Begindatum is the message that completed it (product.md §5/§6)."""
     t = chain.toewijzingen[key]
     v = t.current()
-    begins = [z.begindatum for z in chain.zorg.values()
+    starts = [z for z in chain.zorg.values()
               if z.msg == "305" and z.toewijzing == key and z.counts()]
-    if v is None or not begins:
+    if v is None or not starts:
         return forget(ctx, chain, "assignment_care", key)
-    return measure(ctx, "assignment_care", key, (min(begins) - v.ingangsdatum).days, "days",
-                   chain.domain, chain.gemeente, chain.aanbieder, msg)
+    first = min(starts, key=lambda z: (z.begindatum, z.received, z.line_key))
+    return measure(ctx, "assignment_care", key, (first.begindatum - v.ingangsdatum).days,
+                   "days", chain.domain, chain.gemeente, chain.aanbieder, first.message_key)
 
 
 def definitively_stopped(chain: Chain, start: str) -> bool:

@@ -114,6 +114,15 @@ def test_no_clear_bsn_in_any_output(reference: Path) -> None:
             assert not re.search(r"(?<![\w-])\d{9}(?![\w-])", (reference / name).read_text())
 
 
+def test_every_alert_names_its_client_but_a_319s(reference: Path) -> None:
+    """product.md §4: the client pseudonym on every alert but a 319's — also on a
+    retour_rejected whose header-only retour was read before its heenbericht."""
+    alerts = records(reference, "alerts.jsonl")
+    assert any(a["rule"] == "retour_rejected" for a in alerts)
+    unnamed = {a["subject"].split(":")[1] for a in alerts if a["client"] is None}
+    assert unnamed <= {"482", "488"}  # the wmo and jw 319
+
+
 def test_two_replays_give_byte_identical_files(reference: Path, tmp_path: Path) -> None:
     replay(SAMPLE, "--out", tmp_path / "out", "--workers", "0")
     same_files(reference, tmp_path / "out")

@@ -285,3 +285,37 @@ def test_a_start_rejected_by_its_retour_is_no_start(decoder: Any) -> None:
     assert rules(events) == [("start_late", "raised", date(2024, 3, 18), 2),
                              ("start_late", "resolved", date(2024, 3, 18), 2),
                              ("start_missing", "raised", date(2024, 4, 3), None)]
+
+
+def test_assignment_care_comes_from_the_earliest_start_and_is_told_once(decoder: Any) -> None:
+    """A restart does not change the figure, so no second event (the live histogram would
+    count the toewijzing twice); its message is the start with the earliest Begindatum."""
+    stop = Stop(S, date(2024, 4, 30), "31")
+    restart = Start("1001", "45", "45A48", INGANG, date(2024, 5, 6))
+    events = replay([msg(decoder, "301", [T], date(2024, 3, 1), "A"),
+                     msg(decoder, "305", [S], date(2024, 3, 12), "B"),
+                     msg(decoder, "307", [stop], date(2024, 5, 2), "C"),
+                     msg(decoder, "305", [restart], date(2024, 5, 7), "D")])
+    told = [(e.value, e.msg) for e in events
+            if isinstance(e, StepMeasured) and e.metric == "assignment_care"]
+    assert told == [(7, "jw:438:12345678:B:2024-03-12")]
+
+
+def test_report_delays_need_no_toewijzing(decoder: Any) -> None:
+    """product.md §5: from the line alone, also for a toewijzing from before the archive."""
+    start = Start("4242", "45", "45A48", INGANG, date(2024, 3, 11))
+    stop = Stop(start, date(2024, 3, 29), "31")
+    events = replay([msg(decoder, "305", [start], date(2024, 3, 13), "B"),
+                     msg(decoder, "307", [stop], date(2024, 4, 3), "C")])
+    assert steps(events) == {("start_report_delay", "jw:438:12345678:B:2024-03-13#0"): 2,
+                             ("stop_report_delay", "jw:440:12345678:C:2024-04-03#0"): 2}
+
+
+def test_a_301_rejected_by_its_retour_takes_its_assignment_care_away(decoder: Any) -> None:
+    h = Heen(head("jw", "301", ident="A", day=date(2024, 3, 1)), [(BSN, [T])])
+    events = replay([at(decoder, h.xml(), date(2024, 3, 1)),
+                     msg(decoder, "305", [S], date(2024, 3, 12), "B"),
+                     at(decoder, h.retour("R", date(2024, 3, 13), header_codes=("0001",)),
+                        date(2024, 3, 13))])
+    assert [(e.metric, e.subject) for e in events if isinstance(e, StepWithdrawn)] == [
+        ("assignment_care", TOEWIJZING)]
