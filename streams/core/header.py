@@ -90,10 +90,12 @@ def decode_header(header: Element, namespace: str) -> Header:
                       own_key, None, None, None)
     # A retour copies the heen header (BerichtCode becomes the retour's; Afzender and
     # Ontvanger are not swapped) and adds its own identity; its sender is the heen's receiver.
+    # the retour's identity below the Header, or (some producers) in BerichtIdentificatie
     id_retour = required(f.get("identificatieretour")
                          or f.get("berichtidentificatie/identificatieretour"),
                          "Header/IdentificatieRetour")
-    dag_retour = _date(f, "dagtekeningretour", "Header/DagtekeningRetour")
+    dag_retour = _date(f, "dagtekeningretour" if "dagtekeningretour" in f
+                       else "berichtidentificatie/dagtekeningretour", "Header/DagtekeningRetour")
     retour_key = keys.message_key(mtype.domain, mtype.code, receiver, id_retour, dag_retour)
     heen_key = keys.message_key(mtype.domain, mtype.code - 1, sender, identificatie, dag)
     return Header(mtype, release, sender, receiver, gemeente, aanbieder, identificatie, dag,

@@ -78,3 +78,14 @@ def test_a_retour_keeps_the_bsn_it_echoes_even_when_not_digits(decoder: Any) -> 
     assert odd != xml
     r = one(decoder.parse(odd, "r"))
     assert r.client is not None and len(r.client) == 64
+
+
+def test_the_retour_identity_may_sit_in_berichtidentificatie(decoder: Any) -> None:
+    xml = heen("jw", "305").retour("R1", R)
+    ident = b"<jw306:IdentificatieRetour>R1</jw306:IdentificatieRetour>"
+    dag = b"<jw306:DagtekeningRetour>2024-03-04</jw306:DagtekeningRetour>"
+    moved = xml.replace(ident, b"").replace(dag, b"").replace(
+        b"</jw306:BerichtIdentificatie>", ident + dag + b"</jw306:BerichtIdentificatie>")
+    assert moved.index(ident) < moved.index(b"</jw306:BerichtIdentificatie>")
+    a, b = one(decoder.parse(xml, "r")), one(decoder.parse(moved, "r"))
+    assert (b.message_key, b.dagtekening_retour) == (a.message_key, R)
