@@ -73,7 +73,7 @@ def trajectory_record(chain: Chain, t: Trajectory) -> Record:
         "aanbieder": chain.aanbieder, "client": chain.client, "categorie": categorie,
         "toewijzingen": list(t.toewijzingen), "requests": list(t.requests),
         "requested": _iso(min((r.received for r in requests), default=None)),
-        "assigned": _iso(min((v.stamp[0] for v in care), default=None)),
+        "assigned": _iso(_assigned(chain, t)),
         "ingangsdatum": _iso(min((v.ingangsdatum for v in care), default=None)),
         "einddatum": None if any(v.einddatum is None for v in care) else _iso(
             max((v.einddatum for v in care if v.einddatum), default=None)),
@@ -83,6 +83,14 @@ def trajectory_record(chain: Chain, t: Trajectory) -> Record:
         "status": _status(chain, t, bool(care), bool(starts), stopped is not None),
         "merged": list(t.merged),
     }
+
+
+def _assigned(chain: Chain, t: Trajectory) -> date | None:
+    """The earliest Toewijzingsdatum of its care toewijzingen over every version sent: a
+    later version (an extension, a shortening) changes a toewijzing, not when it was
+    assigned."""
+    return min((v.stamp[0] for k in t.toewijzingen if chain.toewijzingen[k].is_care()
+                for v in chain.toewijzingen[k].versions if not v.not_sent), default=None)
 
 
 def _zorg(chain: Chain, t: Trajectory) -> tuple[list[ZorgLine], list[ZorgLine]]:

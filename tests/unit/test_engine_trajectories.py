@@ -10,7 +10,7 @@ from streams.core.config import Terms
 from streams.core.engine import Engine
 from streams.core.events import Alert, UnitLinked
 from streams.core.store import MemoryDueIndex, MemoryStore
-from streams.testing.lines import Aangevraagd, Toegewezen
+from streams.testing.lines import Aangevraagd, Toegewezen, Wijziging
 from streams.testing.messages import Heen
 from tests.conftest import BSN, head
 from tests.unit.scenario import at
@@ -93,6 +93,19 @@ def test_requests_join_their_toewijzing_or_stand_alone(decoder: Any) -> None:
                    ("301", [t("1", date(2024, 2, 1), None, ref="REF-1")], date(2024, 1, 5)))[-1:]
     vot = f"jw:446:12345678:M0:{D.isoformat()}"
     assert shape(final) == [["1", f"{vot}#0"], [f"{vot}#1"]]  # by issue order: #0 came first
+
+
+def test_a_317_naming_no_known_toewijzing_joins_the_one_that_answers_it(
+        decoder: Any) -> None:
+    vow = [Wijziging("NieuwProduct", None, "45", "45A01", date(2024, 2, 1))]
+    engine = Engine(MemoryStore(), MemoryDueIndex(), terms=Terms(alerts_from_days=0))
+    h = Heen(head("jw", "317", ident="W", day=D), [(BSN, vow)], verzoek=("VOW-2", "01"))
+    answer = Heen(head("jw", "301", ident="A", day=date(2024, 1, 5)),
+                  [(BSN, [t("9", date(2024, 2, 1), None, ref="VOW-2")])])
+    engine.apply(at(decoder, h.xml(), D))
+    engine.apply(at(decoder, answer.xml(), date(2024, 1, 5)))
+    (chain,) = [c for _, c in engine.store.scan("c/")]
+    assert shape(chain.trajectories) == [["9", f"jw:486:12345678:W:{D.isoformat()}"]]
 
 
 def test_links_and_alerts_name_the_trajectory_they_belong_to_when_made(decoder: Any) -> None:

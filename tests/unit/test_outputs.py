@@ -43,6 +43,14 @@ def test_an_assigned_trajectory_waits_for_its_start(decoder: Any) -> None:
         "assigned", "2024-01-02", "2024-01-08", "2024-06-30", None)
 
 
+def test_a_later_version_does_not_move_the_assigned_date(decoder: Any) -> None:
+    """An extension is a new version of the same toewijzing, not a new assignment."""
+    longer = Toegewezen("1", "45", "45A01", date(2024, 6, 1), date(2024, 1, 8),
+                        date(2024, 12, 31), reden_wijziging="04")
+    r = record(chain_after(decoder, ("301", [T1], D), ("301", [longer], date(2024, 6, 1))))
+    assert (r["assigned"], r["einddatum"]) == ("2024-01-02", "2024-12-31")
+
+
 def test_a_temporary_stop_leaves_it_in_care_a_definitive_one_ends_it(decoder: Any) -> None:
     started = ("305", [S1], date(2024, 1, 11))
     paused = chain_after(decoder, ("301", [T1], D), started,
