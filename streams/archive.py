@@ -30,6 +30,7 @@ from streams.zipindex import (
     find_member,
     member_lines,
     read_member,
+    relative,
     zip_members,
 )
 
@@ -70,8 +71,8 @@ def parse_timestamp(raw: object) -> datetime | None:
 
 
 def manifest_entries(lines: Iterable[bytes]) -> Iterator[tuple[str, datetime | None]]:
-    """(path, received_at) in manifest order. Bad lines are skipped: a manifest only orders
-    and timestamps, the files themselves are still read."""
+    """(path, received_at) of the messages in manifest order. Bad lines are skipped: a
+    manifest only orders and timestamps, the files themselves are still read."""
     for line in lines:
         if not line.strip():
             continue
@@ -80,7 +81,9 @@ def manifest_entries(lines: Iterable[bytes]) -> Iterator[tuple[str, datetime | N
         except orjson.JSONDecodeError:
             continue
         if isinstance(entry, dict) and isinstance(entry.get("path"), str):
-            yield entry["path"].lstrip("./"), parse_timestamp(entry.get("received_at"))
+            name = relative(entry["path"])
+            if is_message_name(name):  # a listed README is no missing message
+                yield name, parse_timestamp(entry.get("received_at"))
 
 
 def is_message_name(name: str) -> bool:
@@ -280,7 +283,7 @@ def _from_tar(path: Path, manifest_file: Path | None, max_bytes: int) -> Iterato
             else:
                 f = tf.extractfile(member)
                 data = f.read() if f is not None else None
-            yield from reader.add(member.name.lstrip("./"), data, member.size)
+            yield from reader.add(relative(member.name), data, member.size)
         yield from reader.finish()
 
 

@@ -50,6 +50,14 @@ def settings(hmac_key_file: Path | None, dev: bool, zone: str) -> Settings:
         raise click.UsageError(str(err)) from None
 
 
+def one_archive(paths: tuple[Path, ...], manifest: Path | None) -> None:
+    """`--manifest` names the paths of one archive (relative to its root, product.md §1);
+    with several archives it would stand in for all their own manifests."""
+    if manifest is not None and len(paths) > 1:
+        raise click.UsageError("--manifest belongs to one archive; with several, give each "
+                               "its own manifest.jsonl at its root")
+
+
 def parse_paths(paths: tuple[Path, ...], s: Settings, manifest: Path | None = None
                 ) -> Iterator[Parsed]:
     """Every message below `paths`, parsed, in arrival order."""
@@ -79,6 +87,7 @@ def main() -> None:
 def parse(paths: tuple[Path, ...], manifest: Path | None, hmac_key_file: Path | None,
           dev: bool, zone: str) -> None:
     """Parse XML messages (files, directories, .zip, .tar.gz); one JSON record per line."""
+    one_archive(paths, manifest)
     out = sys.stdout.buffer
     for parsed in parse_paths(paths, settings(hmac_key_file, dev, zone), manifest):
         for record in _records(parsed):
@@ -175,6 +184,7 @@ def replay(paths: tuple[Path, ...], out: Path | None, state: Path | None,
            zone: str, **kafka: Any) -> None:
     """Replay archives (directories, .zip, .tar.gz of XML; JSON Lines of parsed records)
     through the engine and write the output files to OUT."""
+    one_archive(paths, manifest)
     if to_kafka:
         s = live(settings(hmac_key_file, dev, zone), **kafka)
         run_ingest(s, paths, manifest, finish=True, workers=max(0, workers))
@@ -235,6 +245,7 @@ def ingest(paths: tuple[Path, ...], manifest: Path | None, finish: bool,
            hmac_key_file: Path | None, dev: bool, zone: str, **kafka: Any) -> None:
     """Parse XML (files, directories, .zip, .tar.gz) or JSON Lines of parsed records and
     publish them to the input topic; what does not parse goes to the dead-letter topic."""
+    one_archive(paths, manifest)
     run_ingest(live(settings(hmac_key_file, dev, zone), **kafka), paths, manifest, finish, 0)
 
 

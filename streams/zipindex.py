@@ -49,6 +49,15 @@ def zip_members(path: Path) -> Iterator[ZipMember]:
     return _members(f, offset, size)
 
 
+def relative(name: str) -> str:
+    """A member or manifest path as a name below the archive root: without a leading `/`
+    or `./` (the name itself may begin with a dot)."""
+    name = name.lstrip("/")
+    while name.startswith("./"):
+        name = name[2:].lstrip("/")
+    return name
+
+
 def find_member(path: Path, name: str) -> ZipMember | None:
     """The first file member called `name` (an ASCII name), or None: a pass over the
     central directory that builds nothing for the other members."""
@@ -57,7 +66,7 @@ def find_member(path: Path, name: str) -> ZipMember | None:
         offset, size = _directory(f)
         f.seek(offset)
         for fixed, raw, extra in _entries(f, size):
-            if raw.lstrip(b"./") == raw_name:  # as zip_members strips the decoded name
+            if relative(raw.decode("latin-1")).encode("latin-1") == raw_name:  # as below
                 return next(_members_of([(fixed, raw, extra)]))
     return None
 
@@ -80,7 +89,7 @@ def _members_of(entries: Iterable[tuple[tuple[Any, ...], bytes, bytes]]
             continue
         if _MAX32 in (csize, usize, offset):
             usize, csize, offset = _zip64(extra, usize, csize, offset)
-        yield ZipMember(text.lstrip("./"), offset, csize, usize, method, crc,
+        yield ZipMember(relative(text), offset, csize, usize, method, crc,
                         bool(flags & 1))
 
 

@@ -70,3 +70,16 @@ def test_help_names_the_environment_variables() -> None:
     result = run("parse", "--help")
     assert b"KETENLINK_HMAC_KEY_FILE" in result.stdout
     assert b"KETENLINK_ZONE" in result.stdout
+
+
+def test_one_manifest_for_several_archives_is_refused(tmp_path: Path) -> None:
+    """--manifest names paths of one archive; with several it would hide their own."""
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_bytes(b'{"path": "m/2.xml"}\n')
+    first = archive(tmp_path)
+    second = tmp_path / "second.zip"
+    second.write_bytes(first.read_bytes())
+    result = run("parse", str(first), str(second), "--manifest", str(manifest), env=KEY_ENV)
+    assert result.returncode == 2
+    assert b"--manifest belongs to one archive" in result.stderr
+    assert result.stdout == b""

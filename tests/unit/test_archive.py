@@ -91,6 +91,25 @@ def test_manifest_named_on_the_command_line_wins(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("kind", ["dir", "zip", "tar"])
+def test_manifest_paths_are_relative_to_the_root_whatever_their_prefix(tmp_path: Path,
+                                                                        kind: str) -> None:
+    """`./`, `/` and a name that itself begins with a dot; a listed file that is no
+    message is not reported missing."""
+    FILES[".early.xml"] = b"<e/>"
+    try:
+        other = tmp_path / "m.jsonl"
+        other.write_bytes(b'{"path": "./.early.xml", "received_at": "2024-01-01T12:00:00Z"}\n'
+                          b'{"path": "/msgs/b.xml"}\n{"path": "notes.txt"}\n'
+                          b'{"path": ".//msgs/a.xml"}\n')
+        items = list(iter_items(make(tmp_path, kind, manifest=False), manifest_file=other))
+    finally:
+        del FILES[".early.xml"]
+    assert [(i.source.replace("!", "/").rsplit("/", 1)[-1], i.error) for i in items][:3] == [
+        (".early.xml", None), ("b.xml", None), ("a.xml", None)]
+    assert items[0].received_at == datetime(2024, 1, 1, 12, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("kind", ["dir", "zip", "tar"])
 def test_oversized_members_are_not_read(tmp_path: Path, kind: str) -> None:
     items = list(iter_items(make(tmp_path, kind, manifest=False), max_bytes=3))
     assert all(i.data is None and i.error == "too_large" for i in items)
