@@ -16,7 +16,7 @@ import shutil
 import signal
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -87,9 +87,28 @@ def fingerprint(opts: ReplayOptions, settings: Settings) -> str:
     parts: list[object] = [opts.terms, settings.zone,
                            hashlib.sha256(settings.hmac_key).hexdigest()]
     for p in (*opts.paths, *([opts.manifest] if opts.manifest else [])):
-        stat = p.stat()
-        parts.append((p.resolve().as_posix(), stat.st_size, stat.st_mtime_ns))
+        parts.append(_stamp(p))
+        if p.is_dir():
+            parts.extend(_tree(p))
     return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _stamp(p: Path) -> tuple[str, int, int]:
+    stat = p.stat()
+    return p.resolve().as_posix(), stat.st_size, stat.st_mtime_ns
+
+
+def _tree(root: Path) -> Iterator[tuple[str, int, int]]:
+    """A directory archive changes below its root: a message added or removed changes its
+    directory's mtime, an edited manifest its own. (A file rewritten in place under the
+    same name does not show; after that, use --fresh.) Directories only: no stat per file."""
+    manifest = root / "manifest.jsonl"
+    if manifest.is_file():
+        yield _stamp(manifest)
+    for parent, dirs, _ in os.walk(root):
+        dirs.sort()
+        for d in dirs:
+            yield _stamp(Path(parent, d))
 
 
 class Replay:

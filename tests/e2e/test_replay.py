@@ -19,7 +19,7 @@ from jsonschema import Draft202012Validator
 from streams.replay.finish import FILES, OutputPassFailed, write_outputs
 from streams.replay.run import META
 from streams.state.rocks import RocksStore
-from tests.conftest import ROOT
+from tests.conftest import ROOT, heen
 
 SAMPLE = ROOT / "samples" / "sample.zip"
 EXPECTED = ROOT / "samples" / "sample.zip.expected"
@@ -162,6 +162,25 @@ def test_a_state_directory_serves_one_run(tmp_path: Path) -> None:
     refused = replay(SAMPLE, "--out", tmp_path / "out", check=False)
     assert refused.returncode == 2
     assert "--fresh" in refused.stderr
+
+
+def test_a_changed_directory_archive_does_not_reuse_the_state(tmp_path: Path) -> None:
+    """A message added deep in the tree, or the manifest edited in place, makes it another
+    run: resuming or rewriting from the old state would skip or repeat messages."""
+    archive = tmp_path / "in"
+    (archive / "2024" / "03").mkdir(parents=True)
+    (archive / "2024" / "03" / "a.xml").write_bytes(heen("jw", "301", ident="A").xml())
+    (archive / "manifest.jsonl").write_bytes(b'{"path": "2024/03/a.xml"}\n')
+    out = tmp_path / "out"
+    replay(archive, "--out", out)
+    assert replay(archive, "--out", out, check=False).returncode == 0  # unchanged: rerun
+    (archive / "2024" / "03" / "b.xml").write_bytes(heen("jw", "305", ident="B").xml())
+    refused = replay(archive, "--out", out, check=False)
+    assert (refused.returncode, "--fresh" in refused.stderr) == (2, True)
+    replay(archive, "--out", out, "--fresh")
+    with (archive / "manifest.jsonl").open("ab") as f:  # in place: the root keeps its mtime
+        f.write(b'{"path": "2024/03/b.xml"}\n')
+    assert replay(archive, "--out", out, check=False).returncode == 2
 
 
 def test_json_lines_of_parsed_records_replay_like_the_archive(reference: Path,
