@@ -88,7 +88,8 @@ class Linker:
         part = self.parts.get(partition)
         if part is None:
             store = PartitionStore(self.changelog, self.producer, partition)
-            engine = Engine(store, RocksDueIndex(store), terms=self.settings.terms)
+            engine = Engine(store, RocksDueIndex(store), terms=self.settings.terms,
+                            publish=True)
             part = self.parts[partition] = Partition(store, engine)
             self.tallies[partition] = dict(store.get(_TALLY) or {})
         return part

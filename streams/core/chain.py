@@ -174,6 +174,7 @@ class Trajectory:
     toewijzingen: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
     merged: list[str] = field(default_factory=list)
+    published: int = 0  # checksum of its last published record (live: engine publish=True)
 
 
 @dataclass(slots=True)

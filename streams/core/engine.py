@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from streams.core import requests, retours, toewijzingen, trajectories, zorg
+from streams.core import outputs, requests, retours, toewijzingen, trajectories, zorg
 from streams.core.alerts import Alerts
 from streams.core.chain import Chain, chain_key
 from streams.core.config import Terms
 from streams.core.context import Context
-from streams.core.events import Event
+from streams.core.events import Event, TrajectoryUpdated
 from streams.core.frozen import record
 from streams.core.model import Message
 from streams.core.store import DueIndex, Store
@@ -42,11 +42,15 @@ class Clock:
 
 class Engine:
     def __init__(self, store: Store, due: DueIndex, calendar: Calendar | None = None,
-                 terms: Terms | None = None) -> None:
+                 terms: Terms | None = None, *, publish: bool = False) -> None:
+        """`publish`: tell every change of a trajectory's record (dates, status, members)
+        as it happens, for the live topic; a replay writes the final records instead, and
+        its engine tells only changes of membership."""
         self.store = store
         self.due = due
         self.calendar = calendar or Calendar()
         self.terms = terms or Terms()
+        self.publish = publish
         self.alerts = Alerts(store)
         self._clock: Clock | None = store.get("clock")
 
@@ -63,7 +67,8 @@ class Engine:
         ctx = self._context(m.received)
         if m.retour:  # a retour again changes nothing by itself: the first one counts
             events = retours.on_retour(ctx, m)
-            return events + self._after_retour(ctx, m.heen_key or m.message_key, None)
+            events += self._after_retour(ctx, m.heen_key or m.message_key, None)
+            return self._published(events, m.heen_key) if self.publish else events
         if m.client is None:  # a 319: no chain to remember it in
             seen = f"s/{m.message_key}#{m.client_index}"
             if self.store.get(seen) is not None:
@@ -77,7 +82,21 @@ class Engine:
                 return []  # a duplicate
             events, key = chain_events, chain_key(m)
         events += retours.on_heen(ctx, m, key)
-        return events + self._after_retour(ctx, m.message_key, (key,) if key else ())
+        events += self._after_retour(ctx, m.message_key, (key,) if key else ())
+        return self._published(events, m.message_key) if self.publish else events
+
+    def _published(self, events: list[Event], heen_key: str | None) -> list[Event]:
+        """Live: the records of the trajectories that changed in the chains the message
+        reached, in place of the membership events."""
+        heen: retours.Heen | None = self.store.get(f"h/{heen_key}")
+        out: list[Event] = [e for e in events if not isinstance(e, TrajectoryUpdated)]
+        for key in heen.chains if heen is not None else ():
+            chain: Chain | None = self.store.get(f"c/{key}")
+            changed = [] if chain is None else outputs.published(chain)
+            if changed:
+                out += changed
+                self.store.put(f"c/{key}", chain)
+        return out
 
     def _after_retour(self, ctx: Context, heen_key: str,
                       only: tuple[str, ...] | None) -> list[Event]:

@@ -72,7 +72,9 @@ class StepWithdrawn:
 
 @record
 class TrajectoryUpdated:
-    """A trajectory's current membership (the compacted trajectory topic, keyed by id)."""
+    """A trajectory as it stands (the compacted trajectory topic, keyed by id): its members,
+    and, when the engine publishes trajectories (live), its dates and status as in
+    trajectories.jsonl (product.md §6)."""
 
     trajectory_id: str
     domain: str
@@ -82,6 +84,15 @@ class TrajectoryUpdated:
     toewijzingen: tuple[str, ...]
     requests: tuple[str, ...]
     merged: tuple[str, ...]
+    categorie: str | None = None
+    requested: date | None = None
+    assigned: date | None = None
+    ingangsdatum: date | None = None
+    einddatum: date | None = None
+    started: date | None = None
+    stopped: date | None = None
+    reden_beeindiging: str | None = None
+    status: str | None = None
 
 
 Event = UnitLinked | Alert | StepMeasured | StepWithdrawn | TrajectoryUpdated

@@ -7,11 +7,12 @@ shells look it up in the final state with `trajectory_for`.
 
 from __future__ import annotations
 
+import zlib
 from datetime import date
 from typing import Any
 
 from streams.core.chain import Chain, Trajectory, ZorgLine
-from streams.core.events import Alert, StepMeasured, TrajectoryUpdated, UnitLinked
+from streams.core.events import Alert, Event, StepMeasured, TrajectoryUpdated, UnitLinked
 from streams.core.model import Failure
 from streams.core.zorg import TEMPORARY
 
@@ -53,36 +54,54 @@ def failure_record(f: Failure) -> Record:
 
 
 def trajectory_update_record(t: TrajectoryUpdated) -> Record:
-    """The compacted trajectory topic's record: the trajectory's current membership."""
-    return {"trajectory_id": t.trajectory_id, "domain": t.domain, "gemeente": t.gemeente,
-            "aanbieder": t.aanbieder, "client": t.client,
-            "toewijzingen": list(t.toewijzingen), "requests": list(t.requests),
-            "merged": list(t.merged)}
+    """A trajectory: a line of trajectories.jsonl, and the record of the compacted topic."""
+    return {
+        "trajectory_id": t.trajectory_id, "domain": t.domain, "gemeente": t.gemeente,
+        "aanbieder": t.aanbieder, "client": t.client, "categorie": t.categorie,
+        "toewijzingen": list(t.toewijzingen), "requests": list(t.requests),
+        "requested": _iso(t.requested), "assigned": _iso(t.assigned),
+        "ingangsdatum": _iso(t.ingangsdatum), "einddatum": _iso(t.einddatum),
+        "started": _iso(t.started), "stopped": _iso(t.stopped),
+        "reden_beeindiging": t.reden_beeindiging, "status": t.status,
+        "merged": list(t.merged),
+    }
 
 
 def trajectory_record(chain: Chain, t: Trajectory) -> Record:
-    """A trajectory's final state: members, dates and status (docs/decisions.md)."""
+    """A trajectory's state: members, dates and status (docs/decisions.md)."""
+    return trajectory_update_record(trajectory_event(chain, t))
+
+
+def published(chain: Chain) -> list[Event]:
+    """The trajectories whose record (members, dates, status) changed since it was last
+    published: the live topic carries the records trajectories.jsonl holds."""
+    events: list[Event] = []
+    for t in chain.trajectories:
+        event = trajectory_event(chain, t)
+        checksum = zlib.crc32(repr(event).encode())
+        if checksum != t.published:
+            t.published = checksum
+            events.append(event)
+    return events
+
+
+def trajectory_event(chain: Chain, t: Trajectory) -> TrajectoryUpdated:
     care = [v for k in t.toewijzingen if chain.toewijzingen[k].is_care()
             for v in [chain.toewijzingen[k].current()] if v is not None]
     starts, stops = _zorg(chain, t)
     requests = [chain.requests[u] for u in t.requests if u in chain.requests]
     stopped = _stopped(starts, stops)
-    categorie = next((v.categorie for v in care), None) or _categorie(chain, t)
-    return {
-        "trajectory_id": t.id, "domain": chain.domain, "gemeente": chain.gemeente,
-        "aanbieder": chain.aanbieder, "client": chain.client, "categorie": categorie,
-        "toewijzingen": list(t.toewijzingen), "requests": list(t.requests),
-        "requested": _iso(min((r.received for r in requests), default=None)),
-        "assigned": _iso(_assigned(chain, t)),
-        "ingangsdatum": _iso(min((v.ingangsdatum for v in care), default=None)),
-        "einddatum": None if any(v.einddatum is None for v in care) else _iso(
-            max((v.einddatum for v in care if v.einddatum), default=None)),
-        "started": _iso(min((z.begindatum for z in starts), default=None)),
-        "stopped": _iso(stopped.einddatum if stopped else None),
-        "reden_beeindiging": stopped.reden if stopped else None,
-        "status": _status(chain, t, bool(care), bool(starts), stopped is not None),
-        "merged": list(t.merged),
-    }
+    return TrajectoryUpdated(
+        t.id, chain.domain, chain.gemeente, chain.aanbieder, chain.client,
+        tuple(t.toewijzingen), tuple(t.requests), tuple(t.merged),
+        next((v.categorie for v in care), None) or _categorie(chain, t),
+        min((r.received for r in requests), default=None), _assigned(chain, t),
+        min((v.ingangsdatum for v in care), default=None),
+        None if any(v.einddatum is None for v in care) else max(
+            (v.einddatum for v in care if v.einddatum), default=None),
+        min((z.begindatum for z in starts), default=None),
+        stopped.einddatum if stopped else None, stopped.reden if stopped else None,
+        _status(chain, t, bool(care), bool(starts), stopped is not None))
 
 
 def _assigned(chain: Chain, t: Trajectory) -> date | None:

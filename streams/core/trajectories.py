@@ -92,7 +92,7 @@ def update(chain: Chain) -> list[Trajectory]:
             keep, gone = mine[0], mine[1:]
             merged = sorted({*keep.merged, *(t.id for t in gone),
                              *(m for t in gone for m in t.merged)})
-            traj = Trajectory(keep.id, keep.seq, [], [], merged)
+            traj = Trajectory(keep.id, keep.seq, [], [], merged, keep.published)
         else:
             traj = Trajectory(_new_id(chain), chain.next_seq)
             chain.next_seq += 1

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from streams.core.outputs import link_record, step_record, trajectory_record
-from streams.core.retours import Heen, retour_link
+from streams.core.retours import retour_link
 from streams.core.trajectories import trajectory_for
 from streams.replay.figures import Figures
 from streams.replay.heap import Helper, HelperFailed
@@ -154,16 +154,8 @@ class _Final:
         for line in _lines(part):
             a = orjson.loads(line)
             a["trajectory_id"] = self._subject(a["subject"]) or self._merged(a["trajectory_id"])
-            if a["client"] is None and a["rule"] == "retour_rejected":
-                a["client"] = self._heen_client(a["subject"])
             self.figures.alert(a)
             yield orjson.dumps(a) + b"\n"
-
-    def _heen_client(self, heen_key: str) -> str | None:
-        """A header-only retour read before its heenbericht names no client; the
-        heenbericht, if it came later, does (product.md §4: every alert but a 319's)."""
-        heen: Heen | None = self.store.get(f"h/{heen_key}")
-        return heen.party.client if heen is not None else None
 
     def _subject(self, subject: str) -> str | None:
         """The trajectory of `subject`: its first entry in the index, as `subjects` gives."""

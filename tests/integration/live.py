@@ -175,9 +175,9 @@ def alert_view(record: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(sorted((k, str(v)) for k, v in record.items() if k != "trajectory_id"))
 
 
-def trajectory_view(records: list[dict[str, Any]]) -> dict[str, tuple[Any, ...]]:
-    return {r["trajectory_id"]: (tuple(r["toewijzingen"]), tuple(r["requests"]),
-                                 tuple(r["merged"])) for r in records}
+def trajectory_view(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The whole record, dates and status too: the topic carries what the file holds."""
+    return {r["trajectory_id"]: r for r in records}
 
 
 def step_view(records: list[dict[str, Any]]) -> dict[str, tuple[Any, ...]]:

@@ -106,7 +106,7 @@ def test_ingest_and_worker_give_what_replay_gives(gold: Gold) -> None:
 
 
 SCHEMAS = {"input": None, "links": "link", "alerts": "alert",
-           "process-times": "process_time", "trajectories": "trajectory_update",
+           "process-times": "process_time", "trajectories": "trajectory",
            "dead-letter": "reject"}
 
 

@@ -8,9 +8,9 @@ from typing import Any
 from streams.core.chain import Chain, Trajectory
 from streams.core.config import Terms
 from streams.core.engine import Engine
-from streams.core.events import Alert, UnitLinked
+from streams.core.events import Alert, TrajectoryUpdated, UnitLinked
 from streams.core.store import MemoryDueIndex, MemoryStore
-from streams.testing.lines import Aangevraagd, Toegewezen, Wijziging
+from streams.testing.lines import Aangevraagd, Start, Stop, Toegewezen, Wijziging
 from streams.testing.messages import Heen
 from tests.conftest import BSN, head
 from tests.unit.scenario import at
@@ -120,3 +120,24 @@ def test_links_and_alerts_name_the_trajectory_they_belong_to_when_made(decoder: 
     late = engine.tick(date(2024, 3, 1))  # no start within 20 werkdagen: start_missing
     (alert,) = [e for e in late if isinstance(e, Alert) and e.rule == "start_missing"]
     assert (alert.subject, alert.trajectory_id) == ("jw:0363:1", traj.id)
+
+
+def test_a_publishing_engine_tells_every_change_of_a_trajectorys_record(
+        decoder: Any) -> None:
+    """Live (product.md §6): the topic carries the record trajectories.jsonl holds, so a
+    start, a stop or an extension is told, and what changes nothing is not."""
+    engine = Engine(MemoryStore(), MemoryDueIndex(), terms=Terms(alerts_from_days=0),
+                    publish=True)
+    start = Start("1", "45", "45A01", date(2024, 1, 8), date(2024, 1, 10))
+    steps = [("301", [t("1", date(2024, 1, 8), date(2024, 6, 30))], D),
+             ("305", [start], date(2024, 1, 11)),
+             ("301", [t("1", date(2024, 1, 8), date(2024, 6, 30))], date(2024, 1, 12)),
+             ("307", [Stop(start, date(2024, 5, 31), "31")], date(2024, 6, 3))]
+    told = []
+    for i, (kind, lines, day) in enumerate(steps):
+        h = Heen(head("jw", kind, ident=f"M{i}", day=day), [(BSN, lines)])
+        told.append([(e.status, e.started, e.stopped) for e in engine.apply(
+            at(decoder, h.xml(), day)) if isinstance(e, TrajectoryUpdated)])
+    assert told == [[("assigned", None, None)], [("in_care", date(2024, 1, 10), None)],
+                    [],  # the same toewijzing sent again: nothing changed
+                    [("ended", date(2024, 1, 10), date(2024, 5, 31))]]
