@@ -13,16 +13,22 @@ from typing import Any
 import click
 import orjson
 
-from streams.app.commands import live, run_ingest, run_worker, with_kafka, worker_options
+from streams.app.commands import (
+    live,
+    run_ingest,
+    run_worker,
+    term_options,
+    terms_from,
+    with_kafka,
+    worker_options,
+)
 from streams.archive import iter_items
-from streams.core.config import Terms
 from streams.core.decode import Envelope, failure
 from streams.core.model import Failure, Message, Parsed
 from streams.replay.run import Replay, ReplayOptions, StateMismatch
 from streams.settings import Settings, SettingsError, resolve_key
 from streams.xmlio import XmlDecoder
 
-_TERMS = Terms()
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "sample.zip"
 
 _common = [
@@ -163,12 +169,7 @@ def _state_dir(out: Path, state: Path | None) -> Path:
 @click.option("--checkpoint-every", default=20000, show_default=True,
               envvar="KETENLINK_CHECKPOINT_EVERY", show_envvar=True,
               help="Commit state and position every this many inputs.")
-@click.option("--allowed-lateness", default=_TERMS.allowed_lateness_days, show_default=True,
-              envvar="KETENLINK_ALLOWED_LATENESS", show_envvar=True,
-              help="Days the watermark trails the newest received date.")
-@click.option("--alerts-from-days", default=_TERMS.alerts_from_days, show_default=True,
-              envvar="KETENLINK_ALERTS_FROM_DAYS", show_envvar=True,
-              help="No alerts due earlier than this many days after the first message.")
+@term_options
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar (default: when stderr is a terminal).")
 @click.option("--kill-after", type=int, hidden=True)  # tests: SIGKILL at this input
@@ -179,19 +180,18 @@ def _state_dir(out: Path, state: Path | None) -> Path:
 @common
 def replay(paths: tuple[Path, ...], out: Path | None, state: Path | None,
            manifest: Path | None, fresh: bool, workers: int, checkpoint_every: int,
-           allowed_lateness: int, alerts_from_days: int, progress: bool | None,
-           kill_after: int | None, to_kafka: bool, hmac_key_file: Path | None, dev: bool,
-           zone: str, **kafka: Any) -> None:
+           progress: bool | None, kill_after: int | None, to_kafka: bool,
+           hmac_key_file: Path | None, dev: bool, zone: str, **flags: Any) -> None:
     """Replay archives (directories, .zip, .tar.gz of XML; JSON Lines of parsed records)
     through the engine and write the output files to OUT."""
     one_archive(paths, manifest)
+    terms = terms_from(flags)
     if to_kafka:
-        s = live(settings(hmac_key_file, dev, zone), **kafka)
+        s = live(settings(hmac_key_file, dev, zone), **flags)
         run_ingest(s, paths, manifest, finish=True, workers=max(0, workers))
         return
     if out is None:
         raise click.UsageError("--out is required (unless --to-kafka)")
-    terms = Terms(allowed_lateness_days=allowed_lateness, alerts_from_days=alerts_from_days)
     opts = ReplayOptions(paths, out, _state_dir(out, state), manifest, terms,
                          max(1, checkpoint_every), max(0, workers),
                          sys.stderr.isatty() if progress is None else progress, fresh,

@@ -92,22 +92,67 @@ def worker_options(f: Any) -> Any:
         click.option("--metrics-gemeente/--no-metrics-gemeente", default=True,
                      envvar=_env("METRICS_GEMEENTE"), show_envvar=True,
                      help="A gemeente label on alert and process-time metrics."),
-        click.option("--allowed-lateness", default=_TERMS.allowed_lateness_days,
-                     show_default=True, envvar=_env("ALLOWED_LATENESS"), show_envvar=True),
-        click.option("--alerts-from-days", default=_TERMS.alerts_from_days,
-                     show_default=True, envvar=_env("ALERTS_FROM_DAYS"), show_envvar=True),
+        click.option("--wall-clock-days", default=_TERMS.wall_clock_days,
+                     show_default=True, envvar=_env("WALL_CLOCK_DAYS"), show_envvar=True,
+                     help="Wall-clock ticks drive the engine only while the newest received "
+                          "date is at most this many days old (else: an archive, the "
+                          "watermark)."),
         click.option("--log-level", default="info", show_default=True,
                      envvar=_env("LOG_LEVEL"), show_envvar=True),
     ]
     for option in reversed(options):
         f = option(f)
-    return with_kafka(f)
+    return with_kafka(term_options(f))
+
+
+_TERM_FLAGS = {  # option → (Terms field, what it is)
+    "term_retour": ("retour", "Werkdagen for a retour after receipt (OP090)."),
+    "term_answer": ("answer", "Werkdagen for an answer to a request (OP274, OP346)."),
+    "term_start": ("start", "Werkdagen of grace before start_missing (OP271)."),
+    "term_start_late": ("start_late", "Werkdagen to report a start (OP271)."),
+    "term_stop": ("stop", "Werkdagen to report a stop (OP272)."),
+    "term_unlinked": ("unlinked", "Werkdagen before a unit that links to nothing is unlinked."),
+    "undecided_days": ("undecided_days", "Days for a final answer after 'in onderzoek'."),
+    "allowed_lateness": ("allowed_lateness_days",
+                         "Days the watermark trails the newest received date."),
+    "alerts_from_days": ("alerts_from_days",
+                         "No alerts due earlier than this many days after the first message."),
+}
+
+
+def term_options(f: Any) -> Any:
+    """The terms and the werkdagen calendar (product.md §4: configuration with the
+    standard's defaults), for the replay and the worker alike."""
+    dates = click.DateTime(formats=["%Y-%m-%d"])
+    options = [click.option(f"--{name.replace('_', '-')}", default=getattr(_TERMS, field),
+                            show_default=True, envvar=_env(name.upper()), show_envvar=True,
+                            help=text)
+               for name, (field, text) in _TERM_FLAGS.items()]
+    options += [
+        click.option("--extra-holiday", "extra_holidays", multiple=True, type=dates,
+                     envvar=_env("EXTRA_HOLIDAYS"), show_envvar=True,
+                     help="A closing day besides the Algemene termijnenwet's (repeatable; "
+                          "the variable takes dates separated by spaces)."),
+        click.option("--not-holiday", "not_holidays", multiple=True, type=dates,
+                     envvar=_env("NOT_HOLIDAYS"), show_envvar=True,
+                     help="A Termijnenwet holiday that counts as a werkdag after all."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def terms_from(flags: dict[str, Any]) -> Terms:
+    """The Terms of `term_options`' flags, which it takes out of `flags`."""
+    values = {field: flags.pop(name) for name, (field, _) in _TERM_FLAGS.items()}
+    return Terms(**values, wall_clock_days=flags.pop("wall_clock_days", _TERMS.wall_clock_days),
+                 extra_holidays=tuple(sorted(d.date() for d in flags.pop("extra_holidays"))),
+                 not_holidays=tuple(sorted(d.date() for d in flags.pop("not_holidays"))))
 
 
 def run_worker(base: Settings, **flags: Any) -> None:
     from streams.app.service import run_worker as run  # noqa: PLC0415 - Faust is heavy
 
-    terms = Terms(allowed_lateness_days=flags.pop("allowed_lateness"),
-                  alerts_from_days=flags.pop("alerts_from_days"))
+    terms = terms_from(flags)
     gemeente = flags.pop("metrics_gemeente")
     run(live(base, terms=terms, metrics_gemeente=gemeente, **flags))

@@ -1,6 +1,9 @@
-"""The engine's terms and grace periods (product.md §4), with the standard's defaults."""
+"""The engine's terms, grace periods and calendar (product.md §4), with the standard's
+defaults; every one is configuration (`--term-*`, `--extra-holiday`, … and KETENLINK_*)."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from streams.core.frozen import record
 
@@ -16,3 +19,8 @@ class Terms:
     unlinked: int = 5  # TR019/TR355
     allowed_lateness_days: int = 2  # replay watermark = newest received date − this
     alerts_from_days: int = 30  # after the first received date of the run
+    # live: the wall clock drives the engine only while the stream's newest received date
+    # is at most this many days old; older input is an archive worked through (§4 Clock)
+    wall_clock_days: int = 7
+    extra_holidays: tuple[date, ...] = ()  # closing days besides the Termijnenwet's
+    not_holidays: tuple[date, ...] = ()  # Termijnenwet days that count as werkdagen after all

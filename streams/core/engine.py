@@ -48,8 +48,9 @@ class Engine:
         its engine tells only changes of membership."""
         self.store = store
         self.due = due
-        self.calendar = calendar or Calendar()
         self.terms = terms or Terms()
+        self.calendar = calendar or Calendar(frozenset(self.terms.extra_holidays),
+                                             frozenset(self.terms.not_holidays))
         self.publish = publish
         self.alerts = Alerts(store)
         self._clock: Clock | None = store.get("clock")
@@ -225,10 +226,17 @@ class Engine:
             self.observe(tick.newest, tick.first)
         if tick.finish:
             return self.finish()
-        if tick.wall is not None and caught_up:
+        if tick.wall is not None and caught_up and self._current(tick.wall):
             return self.tick(tick.wall)
         watermark = self.watermark()
         return self.tick(watermark) if watermark is not None else []
+
+    def _current(self, wall: date) -> bool:
+        """The stream's event time is near the wall clock: traffic as it happens, not an
+        archive the worker keeps pace with (whose partners are still on their way in event
+        time: a wall date would raise them all missing)."""
+        clock = self.clock
+        return clock is not None and (wall - clock.newest).days <= self.terms.wall_clock_days
 
     def finish(self) -> list[Event]:
         """End of a replay: the clock advances to the last received date."""

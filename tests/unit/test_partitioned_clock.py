@@ -7,6 +7,7 @@ from __future__ import annotations
 import zlib
 from collections import Counter
 from collections.abc import Iterable
+from datetime import date
 
 from streams.cli import parse_paths
 from streams.core.config import Terms
@@ -39,16 +40,20 @@ def replayed(stream: Iterable[list[Message]]) -> list[Event]:
     return events + engine.finish()
 
 
-def partitioned(stream: Iterable[list[Message]], n: int) -> list[Event]:
+def partitioned(stream: Iterable[list[Message]], n: int, wall_at: int | None = None
+                ) -> list[Event]:
+    """`wall_at`: a wall-clock tick of today, while caught up, before that input."""
     engines = [Engine(MemoryStore(), MemoryDueIndex(), terms=Terms()) for _ in range(n)]
     timeline = Timeline()
     events: list[Event] = []
 
-    def broadcast(tick: Tick | None) -> None:
+    def broadcast(tick: Tick | None, caught_up: bool = False) -> None:
         for engine in engines if tick else []:
-            events.extend(engine.on_tick(tick))  # type: ignore[arg-type]
+            events.extend(engine.on_tick(tick, caught_up))  # type: ignore[arg-type]
 
-    for records in stream:
+    for i, records in enumerate(stream):
+        if i == wall_at:
+            broadcast(Tick(wall=date(2026, 11, 30)), caught_up=True)
         broadcast(timeline.start(records[0].received))
         for m in records:
             key = partition_key(m.domain, m.gemeente, m.aanbieder)
@@ -75,6 +80,24 @@ def test_three_partitions_with_ticks_give_what_one_replay_gives() -> None:
     assert alert_events(three) == alert_events(one)
     assert len(links(one)) > 3000
     assert links(three) == links(one)
+
+
+def test_a_wall_clock_tick_does_not_jump_an_archive_years_ahead() -> None:
+    """product.md §4 Clock: a worker that keeps pace with an archive ingest is caught up
+    by offsets, but its event time is years old: the wall date must not become its clock
+    (every partner still on its way would be raised missing)."""
+    stream = inputs()
+    assert alert_events(partitioned(stream, 3, wall_at=len(stream) // 2)) == alert_events(
+        replayed(stream))
+
+
+def test_a_wall_clock_tick_moves_the_clock_of_current_traffic() -> None:
+    engine = Engine(MemoryStore(), MemoryDueIndex(), terms=Terms())
+    engine.observe(date(2026, 11, 25))
+    engine.on_tick(Tick(wall=date(2026, 11, 30)), caught_up=True)
+    assert engine.clock is not None and engine.clock.today == date(2026, 11, 30)
+    engine.on_tick(Tick(wall=date(2026, 12, 9)), caught_up=True)  # 14 days without traffic
+    assert engine.clock.today == date(2026, 11, 30)
 
 
 def test_without_the_ticks_a_quiet_partition_falls_behind() -> None:

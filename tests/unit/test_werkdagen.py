@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
+import click
 import pytest
+from click.testing import CliRunner
 
+from streams.app.commands import term_options, terms_from
+from streams.core.config import Terms
+from streams.core.engine import Engine
+from streams.core.store import MemoryDueIndex, MemoryStore
 from streams.core.werkdagen import Calendar, easter, termijnenwet_holidays
 
 CAL = Calendar()
@@ -58,3 +65,32 @@ def test_the_calendar_is_configurable() -> None:
     open_on_5_mei = Calendar(not_holidays=frozenset({date(2025, 5, 5)}))
     assert open_on_5_mei.is_werkdag(date(2025, 5, 5))
     assert not CAL.is_werkdag(date(2025, 5, 5))
+
+
+
+def test_the_calendar_is_configuration_of_the_terms() -> None:
+    """product.md §4: the calendar is configurable; the engine builds it from its Terms."""
+    monday = date(2024, 3, 4)
+    plain = Engine(MemoryStore(), MemoryDueIndex()).calendar
+    closed = Engine(MemoryStore(), MemoryDueIndex(),
+                    terms=Terms(extra_holidays=(date(2024, 3, 5),))).calendar
+    assert (plain.due(monday, 3), closed.due(monday, 3)) == (date(2024, 3, 7), date(2024, 3, 8))
+    open_easter = Engine(MemoryStore(), MemoryDueIndex(),
+                         terms=Terms(not_holidays=(date(2024, 4, 1),))).calendar
+    assert open_easter.is_werkdag(date(2024, 4, 1)) and not plain.is_werkdag(date(2024, 4, 1))
+
+
+def test_terms_and_calendar_come_from_flags_or_the_environment(monkeypatch: Any) -> None:
+    got: list[Terms] = []
+
+    @click.command()
+    @term_options
+    def cmd(**flags: Any) -> None:
+        got.append(terms_from(flags))
+        assert flags == {}
+
+    monkeypatch.setenv("KETENLINK_EXTRA_HOLIDAYS", "2024-03-05 2024-12-24")
+    result = CliRunner().invoke(cmd, ["--term-retour", "4", "--not-holiday", "2024-04-01"])
+    assert result.exit_code == 0, result.output
+    assert got == [Terms(retour=4, extra_holidays=(date(2024, 3, 5), date(2024, 12, 24)),
+                         not_holidays=(date(2024, 4, 1),))]
