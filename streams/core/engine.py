@@ -68,8 +68,10 @@ class Engine:
         ctx = self._context(m.received)
         if m.retour:  # a retour again changes nothing by itself: the first one counts
             events = retours.on_retour(ctx, m)
-            events += self._after_retour(ctx, m.heen_key or m.message_key, None)
-            return self._published(events, m.heen_key) if self.publish else events
+            after = self._after_retour(ctx, m.heen_key or m.message_key, None)
+            if after and self.publish:  # a rejecting retour changed the chains
+                return self._published(events + after, m.heen_key)
+            return events + after
         if m.client is None:  # a 319: no chain to remember it in
             seen = f"s/{m.message_key}#{m.client_index}"
             if self.store.get(seen) is not None:

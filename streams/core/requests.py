@@ -9,6 +9,7 @@ the index `ref/{domain}:{gemeente}:{aanbieder}:{ref}`; a 319 that comes first wa
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 from streams.core import trajectories
@@ -128,7 +129,7 @@ def _best_2x_request(chain: Chain, m: Message, categorie: str | None, code: str 
     301, whose requested Ingangsdatum fits best (exact product and nearest date score)."""
     scored = []
     for r in chain.requests.values():
-        if r.msg != "315" or r.referentie or r.answers or r.received > m.received:
+        if r.msg != "315" or r.referentie or r.first_answer() or r.received > m.received:
             continue
         if r.categorie != categorie:
             continue
@@ -154,7 +155,7 @@ def _best_2x_answer(chain: Chain, r: Request) -> Answer | None:
     scored = []
     for t in chain.toewijzingen.values():
         for v in t.versions:
-            if v.referentie or v.line_key in taken or v.received < r.received \
+            if v.referentie or v.not_sent or v.line_key in taken or v.received < r.received \
                     or v.categorie != r.categorie:
                 continue
             gap = abs((v.ingangsdatum - r.ingangsdatum).days) if r.ingangsdatum else 365
@@ -186,6 +187,8 @@ def on_319_in_chain(ctx: Context, chain: Chain, m: Message) -> list[Event]:
     final = m.verzoek_antwoord != IN_ONDERZOEK
     heen: Heen | None = ctx.store.get(f"h/{m.message_key}")  # a 319 that waited: its
     rejected = heen is not None and heen.retour is not None and heen.retour.whole_rejected
+    if heen is not None and chain.key not in heen.chains:  # a retour read later finds it
+        ctx.store.put(f"h/{heen.key}", replace(heen, chains=(*heen.chains, chain.key)))
     for r in [r for r in chain.requests.values() if r.referentie == m.referentie_aanbieder]:
         link = UnitLinked(m.message_key, "message", r.unit, None, "referentie")
         chain.links[m.message_key] = link
@@ -256,7 +259,7 @@ def add_answer(ctx: Context, chain: Chain, r: Request, answer: Answer,
     first = r.first_answer()
     if first is not None and first is not first_before:
         events += _judge_first(ctx, chain, r, first)
-    if answer.final:
+    if answer.final and not answer.not_sent:
         events += ctx.alerts.resolve("request_undecided", r.unit, ctx.today)
     return events
 

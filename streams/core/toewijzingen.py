@@ -44,20 +44,28 @@ def on_301(ctx: Context, chain: Chain, m: Message) -> list[Event]:
 def changed(ctx: Context, chain: Chain, t: Toewijzing, before: Version | None) -> list[Event]:
     """Re-arm the deadlines of a toewijzing whose version in force may have changed."""
     after = t.current()
-    if after is None or after is before:
+    if after is before:
         return []
+    if after is None:  # no version left that counts as sent: its deadlines are withdrawn
+        return _withdrawn_subjects(ctx, chain, t)
     events: list[Event] = []
     ctx.due.add(start_due(ctx, t, after), f"start_missing|{chain.key}|{t.key}")
     if before is not None and withdraws(before, after):
-        events += ctx.alerts.resolve("start_missing", t.key, ctx.today)
-        for z in chain.zorg.values():
-            if z.msg == "305" and z.toewijzing == t.key:
-                events += ctx.alerts.resolve("stop_missing", z.line_key, ctx.today)
+        events += _withdrawn_subjects(ctx, chain, t)
     if after.einddatum is not None and not after.deleted:
         for z in chain.zorg.values():
             if z.msg == "305" and z.toewijzing == t.key and z.counts():
                 ctx.due.add(ctx.calendar.due(after.einddatum, ctx.terms.stop),
                             f"stop_missing|{chain.key}|{z.line_key}")
+    return events
+
+
+def _withdrawn_subjects(ctx: Context, chain: Chain, t: Toewijzing) -> list[Event]:
+    """product.md §4: a withdrawn subject resolves its start_missing / stop_missing."""
+    events = ctx.alerts.resolve("start_missing", t.key, ctx.today)
+    for z in chain.zorg.values():
+        if z.msg == "305" and z.toewijzing == t.key:
+            events += ctx.alerts.resolve("stop_missing", z.line_key, ctx.today)
     return events
 
 

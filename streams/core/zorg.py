@@ -44,12 +44,7 @@ def on_zorg(ctx: Context, chain: Chain, m: Message) -> list[Event]:
             events += try_link(ctx, chain, z)  # linked, never judged
             events += _withdraw(ctx, chain, z)
         else:
-            early = _early_withdrawal(chain, z)  # out of order: its withdrawal came first
-            z.withdrawn = early is not None  # then never judged, never counted
-            events += [] if z.withdrawn else _report_delay(ctx, chain, z)
-            events += try_link(ctx, chain, z)
-            if early is not None:
-                events += _withdrawn(ctx, chain, early, z)
+            events += _new_line(ctx, chain, z)
     if m.msg == "305":  # a stop that came before its start names it now (out of order)
         events += relink(ctx, chain)
     return events
@@ -65,12 +60,26 @@ def _report_delay(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
                    chain.gemeente, chain.aanbieder, z.message_key, first=True)
 
 
+def _new_line(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
+    """A status-1 line: linked, then judged, unless a withdrawal read before it (out of
+    order) turns out to be its own: then it never counts."""
+    z.withdrawn = True  # not judged while it links: its key is compared once it is linked
+    events = try_link(ctx, chain, z)
+    early = _early_withdrawal(chain, z)
+    z.withdrawn = early is not None
+    if early is not None:
+        return events + _withdrawn(ctx, chain, early, z)
+    events += _report_delay(ctx, chain, z)
+    return events + (_judge(ctx, chain, z) if z.toewijzing is not None else [])
+
+
 def _early_withdrawal(chain: Chain, z: ZorgLine) -> ZorgLine | None:
-    """A status-3 line, received after `z` but read before it, that withdraws nothing yet
-    and has `z`'s key: `z` is the line it withdraws (product.md §1: any order)."""
+    """A status-3 line of another message, received on or after `z`'s day but read
+    before it, that withdraws nothing yet and has `z`'s key: `z` is the line it withdraws
+    (product.md §1: any order)."""
     for w in chain.zorg.values():
-        if w.status == "3" and w.withdrew is None and w.received > z.received \
-                and w.same_key(z):
+        if w.status == "3" and w.withdrew is None and w.received >= z.received \
+                and w.message_key != z.message_key and w.same_key(z):
             return w
     return None
 
@@ -146,10 +155,14 @@ def try_link(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
     events: list[Event] = [link, *ctx.alerts.resolve("unlinked", z.line_key, ctx.today,
                                                      fixed_due=unlinked_due)]
     if first_time and z.counts():
-        events += _judge_start(ctx, chain, z) if z.msg == "305" else _judge_stop(ctx, chain, z)
+        events += _judge(ctx, chain, z)
     elif start_found and z.counts():  # the start came after its stop
         events += _stop_ends_start(ctx, chain, z)
     return events
+
+
+def _judge(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
+    return _judge_start(ctx, chain, z) if z.msg == "305" else _judge_stop(ctx, chain, z)
 
 
 def _withdraw(ctx: Context, chain: Chain, w: ZorgLine) -> list[Event]:

@@ -24,6 +24,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from streams.archive import is_message_name
 from streams.core.config import Terms
 from streams.core.engine import Engine
 from streams.core.events import (
@@ -86,10 +87,12 @@ def fingerprint(opts: ReplayOptions, settings: Settings) -> str:
     """Inputs (path, size, mtime), terms and key: a state directory serves one run."""
     parts: list[object] = [opts.terms, settings.zone,
                            hashlib.sha256(settings.hmac_key).hexdigest()]
+    ours = {opts.out.resolve(), opts.state.resolve()}  # may lie inside an archive
     for p in (*opts.paths, *([opts.manifest] if opts.manifest else [])):
-        parts.append(_stamp(p))
-        if p.is_dir():
-            parts.extend(_tree(p))
+        if p.is_dir():  # by what it holds: its mtime changes when --out is made inside
+            parts += [p.resolve().as_posix(), *_tree(p, ours)]
+        else:
+            parts.append(_stamp(p))
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
@@ -98,17 +101,21 @@ def _stamp(p: Path) -> tuple[str, int, int]:
     return p.resolve().as_posix(), stat.st_size, stat.st_mtime_ns
 
 
-def _tree(root: Path) -> Iterator[tuple[str, int, int]]:
-    """A directory archive changes below its root: a message added or removed changes its
-    directory's mtime, an edited manifest its own. (A file rewritten in place under the
-    same name does not show; after that, use --fresh.) Directories only: no stat per file."""
+def _tree(root: Path, skip: set[Path]) -> Iterator[object]:
+    """What a directory archive holds below its root: the names of its messages (a message
+    added or removed anywhere), and its manifest's size and mtime (an edit in place). Names
+    only, no stat per file. (A file rewritten in place under its name does not show: after
+    that, use --fresh.) `skip`: this run's own output and state directories."""
     manifest = root / "manifest.jsonl"
     if manifest.is_file():
         yield _stamp(manifest)
-    for parent, dirs, _ in os.walk(root):
-        dirs.sort()
-        for d in dirs:
-            yield _stamp(Path(parent, d))
+    names = hashlib.sha256()
+    for parent, dirs, files in os.walk(root, followlinks=True):  # as the archive is read
+        dirs[:] = sorted(d for d in dirs if Path(parent, d).resolve() not in skip)
+        names.update(os.fsencode(os.path.relpath(parent, root)) + b"/\0")
+        for name in sorted(f for f in files if is_message_name(f)):
+            names.update(os.fsencode(name) + b"\0")
+    yield names.hexdigest()
 
 
 class Replay:

@@ -185,6 +185,20 @@ def test_a_changed_directory_archive_does_not_reuse_the_state(tmp_path: Path) ->
     assert replay(archive, "--out", out, check=False).returncode == 2
 
 
+def test_output_inside_the_archive_is_not_a_change_of_it(tmp_path: Path) -> None:
+    """`replay data --out data/out`: the run's own files below the archive root do not
+    make the next run another one (a killed run resumes, a finished one reruns)."""
+    archive = tmp_path / "in"
+    archive.mkdir()
+    (archive / "a.xml").write_bytes(heen("jw", "301", ident="A").xml())
+    first = replay(archive, "--out", archive / "out", "--checkpoint-every", "1",
+                   "--kill-after", "1", check=False)
+    assert first.returncode == -signal.SIGKILL
+    resumed = replay(archive, "--out", archive / "out", check=False)
+    assert resumed.returncode == 0, resumed.stderr
+    assert replay(archive, "--out", archive / "out", check=False).returncode == 0
+
+
 def test_json_lines_of_parsed_records_replay_like_the_archive(reference: Path,
                                                               tmp_path: Path) -> None:
     parsed = subprocess.run([sys.executable, "-m", "streams", "parse", "--dev", str(SAMPLE)],

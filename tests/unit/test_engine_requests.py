@@ -197,7 +197,8 @@ def test_a_319_rejected_by_its_retour_is_no_answer_even_when_it_waited(decoder: 
     refused = at(decoder, answer.retour("R", date(2024, 3, 6), header_codes=("0001",)),
                  date(2024, 3, 6))
     in_time = antwoord(decoder, date(2024, 3, 5), "1", "A")
-    for order in ([vot(decoder), in_time, refused], [in_time, refused, vot(decoder)]):
+    for order in ([vot(decoder), in_time, refused], [in_time, refused, vot(decoder)],
+                  [in_time, vot(decoder), refused]):  # the 319 waited, then linked
         events = replay([*order, mover(decoder, 3, 25)])
         assert unanswered(events) == [date(2024, 3, 11)]
 
@@ -213,3 +214,25 @@ def test_a_rejected_answer_leaves_a_later_valid_one_to_be_judged(decoder: Any) -
     steps = [e.value for e in events if isinstance(e, StepMeasured)
              and e.metric == "request_answer"]
     assert steps[-1] == 7  # measured again, to the valid answer
+
+
+def test_a_2x_request_whose_301_was_rejected_is_answered_by_the_next(decoder: Any) -> None:
+    req = Aangevraagd(None, "45", "45A48", date(2020, 3, 2))
+    rejected = Heen(head("jw", "301", "2.3", ident="T", day=date(2020, 2, 5)),
+                    [(BSN, [Toegewezen("1001", "45", "45A48", date(2020, 2, 5),
+                                       date(2020, 3, 2), None, beschikking="B1")])])
+    rejected.beschikking = "B1"
+    again = Heen(head("jw", "301", "2.3", ident="T2", day=date(2020, 2, 7)),
+                 [(BSN, [Toegewezen("1002", "45", "45A48", date(2020, 2, 7),
+                                    date(2020, 3, 2), None, beschikking="B2")])])
+    again.beschikking = "B2"
+    refusal = at(decoder, rejected.retour("R", date(2020, 2, 6), header_codes=("0001",)),
+                 date(2020, 2, 6))
+    request = vot(decoder, date(2020, 2, 3), "2.3", "example", [req])
+    for order in ([request, at(decoder, rejected.xml(), date(2020, 2, 5)), refusal,
+                   at(decoder, again.xml(), date(2020, 2, 7))],
+                  [at(decoder, rejected.xml(), date(2020, 2, 5)), refusal,
+                   at(decoder, again.xml(), date(2020, 2, 7)), request]):
+        events = replay(order)
+        assert found(events)["jw:446:12345678:V:2020-02-03#0"] == "jw:0363:1002"
+        assert [a for a in rules(events) if a[0] == "request_unanswered"] == []

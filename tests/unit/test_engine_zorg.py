@@ -319,3 +319,22 @@ def test_a_301_rejected_by_its_retour_takes_its_assignment_care_away(decoder: An
                         date(2024, 3, 13))])
     assert [(e.metric, e.subject) for e in events if isinstance(e, StepWithdrawn)] == [
         ("assignment_care", TOEWIJZING)]
+
+
+def test_a_withdrawal_read_first_on_the_same_day_or_across_releases(decoder: Any) -> None:
+    """The withdrawal read before its line: received the same day, or a 3.0 status-3 line
+    by ToewijzingNummer for a 2.4 line named by Beschikking (linked first, then compared)."""
+    wrong = Start("1001", "45", "45A48", INGANG, date(2024, 3, 5))
+    withdraw = Start("1001", "45", "45A48", INGANG, date(2024, 3, 5), status="3")
+    same_day = replay([msg(decoder, "301", [T], date(2024, 3, 1), "A"),
+                       msg(decoder, "305", [withdraw], date(2024, 3, 6), "W"),
+                       msg(decoder, "305", [wrong], date(2024, 3, 6), "B")])
+    assert ("start_report_delay", "jw:438:12345678:B:2024-03-06#0") not in steps(same_day)
+    t2 = Toegewezen("1001", "45", "45A48", date(2020, 12, 1), date(2020, 12, 7), None,
+                    beschikking="B9")
+    old = Start(None, "45", "45A48", date(2020, 12, 7), date(2020, 12, 23), beschikking="B9")
+    gone = Start("1001", "45", "45A48", date(2020, 12, 7), date(2020, 12, 23), "3")
+    crossed = replay([msg(decoder, "301", [t2], date(2020, 12, 1), "A", "2.4"),
+                      msg(decoder, "305", [gone], date(2021, 1, 5), "C", "3.0"),
+                      msg(decoder, "305", [old], date(2020, 12, 24), "B", "2.4", "example")])
+    assert ("assignment_care", TOEWIJZING) not in steps(crossed)  # no start counts
