@@ -72,6 +72,9 @@ class Partition:
     pending: Pending = field(default_factory=Pending)
 
 
+_OPEN = frozenset({"requested", "assigned", "in_care"})  # trajectory statuses still open
+
+
 class Linker:
     def __init__(self, settings: LiveSettings, changelog: Changelog, producer: Producer,
                  metrics: Metrics, inputs: InputLog) -> None:
@@ -197,14 +200,18 @@ class Linker:
 
     @staticmethod
     def _trajectories(part: Partition, e: TrajectoryUpdated, tally: dict[str, int]) -> None:
+        """Open trajectories: requested, assigned or in care (not ended, rejected or
+        deleted); `tj/{id}` holds whether a trajectory counts, an id merged away goes."""
         key = f"trajectory|{e.domain}|"
-        if part.store.get(f"tj/{e.trajectory_id}") is None:
-            part.store.put(f"tj/{e.trajectory_id}", True)
-            tally[key] = tally.get(key, 0) + 1
+        now = e.status in _OPEN
+        was = part.store.get(f"tj/{e.trajectory_id}")
+        if was is None or bool(was) != now:
+            part.store.put(f"tj/{e.trajectory_id}", now)
+            tally[key] = tally.get(key, 0) + int(now) - int(bool(was))
         for old in e.merged:
-            if part.store.get(f"tj/{old}") is not None:
+            if (gone := part.store.get(f"tj/{old}")) is not None:
                 part.store.delete(f"tj/{old}")
-                tally[key] -= 1
+                tally[key] -= int(bool(gone))
 
     async def _send(self, outputs: list[Output]) -> None:
         for topic, key, value in outputs:

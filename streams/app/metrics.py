@@ -53,8 +53,9 @@ class Metrics:
         self.open_alerts = Gauge("ketenlink_open_alerts", "Alerts raised and not resolved, in "
                                  "the partitions this worker holds", ["domain", "rule"],
                                  registry=r)
-        self.open_trajectories = Gauge("ketenlink_open_trajectories", "Trajectories in the "
-                                       "partitions this worker holds", ["domain"], registry=r)
+        self.open_trajectories = Gauge("ketenlink_open_trajectories", "Open trajectories "
+                                       "(requested, assigned or in care) in the partitions "
+                                       "this worker holds", ["domain"], registry=r)
         self.steps = {metric: Histogram(name, f"Process time {metric} (product.md §5)",
                                         ["domain", "gemeente", "msg"], buckets=buckets,
                                         registry=r)
