@@ -115,7 +115,7 @@ def chain_overview() -> Dashboard:
                   kind="stat", width=6, height=4),
             Panel("Open trajectories", [(f"sum(ketenlink_open_trajectories{{{D}}})",
                                          "trajectories")], kind="stat", width=6, height=4),
-            Panel("Engine clock", [("max(ketenlink_watermark_timestamp_seconds) * 1000",
+            Panel("Engine clock", [("max(ketenlink_clock_timestamp_seconds) * 1000",
                                     "clock")], kind="stat", unit="dateTimeAsIsoNoDateIfToday",
                   description="The event-time watermark, or today while caught up.",
                   width=6, height=4),
@@ -192,7 +192,7 @@ def service_health() -> Dashboard:
                   width=6, height=4),
             Panel("Input waiting", [(f"sum(ketenlink_consumer_lag{{{W}}})", "records")],
                   kind="stat", width=6, height=4),
-            Panel("Engine clock behind", [(f"time() - max(ketenlink_watermark_timestamp_seconds"
+            Panel("Engine clock behind", [(f"time() - max(ketenlink_clock_timestamp_seconds"
                                            f"{{{W}}} > 0)", "behind")],
                   kind="stat", unit="s", width=6, height=4),
             Panel("Consumer lag per partition", [(f"sum by (instance, partition) "
@@ -218,7 +218,7 @@ def service_health() -> Dashboard:
                     f"(rate(faust_events_runtime_ms_bucket{{{W}}}[$__rate_interval])))",
                     "{{instance}}")], unit="ms"),
             Panel("Engine clock behind the wall clock",
-                  [(f"time() - max by (instance) (ketenlink_watermark_timestamp_seconds{{{W}}}"
+                  [(f"time() - max by (instance) (ketenlink_clock_timestamp_seconds{{{W}}}"
                     " > 0)", "{{instance}}")], unit="s"),
         ])
 

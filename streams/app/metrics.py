@@ -62,9 +62,12 @@ class Metrics:
                       for metric, (name, buckets) in STEPS.items()}
         self.lag = Gauge("ketenlink_consumer_lag", "Input records not yet processed, per "
                          "partition held", ["partition"], registry=r)
-        self.watermark = Gauge("ketenlink_watermark_timestamp_seconds", "The engine clock "
-                               "(event-time watermark, or the wall-clock date when caught "
-                               "up), as a Unix time", registry=r)
+        self.engine_clock = Gauge("ketenlink_clock_timestamp_seconds", "The engine clock "
+                                  "(the event-time watermark, or the wall-clock date when "
+                                  "caught up), as a Unix time", registry=r)
+        self.watermark = Gauge("ketenlink_watermark_timestamp_seconds", "The last event-time "
+                               "watermark: the newest received date minus the allowed "
+                               "lateness (product.md §4, §5), as a Unix time", registry=r)
         self.ready = Gauge("ketenlink_ready", "1 when the worker is assigned and recovered",
                            registry=r)
         for reason in get_args(FailureReason):  # every series there from the start, at 0
@@ -88,8 +91,9 @@ class Metrics:
         for e in events:
             self._routes[type(e)](e)
 
-    def clock(self, today: date) -> None:
-        self.watermark.set(datetime(today.year, today.month, today.day, tzinfo=UTC).timestamp())
+    def clock(self, today: date, watermark: date) -> None:
+        self.engine_clock.set(_unix(today))
+        self.watermark.set(_unix(watermark))
 
     def tallies(self, by_partition: dict[int, dict[str, int]]) -> None:
         """Open alerts and trajectories: the sum of the tallies of the partitions held."""
@@ -127,3 +131,7 @@ def _msg_type(s: StepMeasured) -> str:
     if len(code) == 3 and code.isascii() and code.isdigit() and int(code) in BY_CODE:
         return BY_CODE[int(code)].heen_msg
     return "301"  # assignment → care: a toewijzing
+
+
+def _unix(day: date) -> float:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()

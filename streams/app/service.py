@@ -204,9 +204,10 @@ def _gauges(app: faust.App, s: LiveSettings, linker: Linker, metrics: Metrics) -
     for partition, part in list(linker.parts.items()):
         hw = app.consumer.highwater(TP(s.topics.input, partition))
         metrics.lag.labels(str(partition)).set(max(0, hw - part.offset - 1))
-    clocks = [p.engine.clock.today for p in linker.parts.values() if p.engine.clock]
+    clocks = [(p.engine.clock.today, wm) for p in linker.parts.values()
+              if p.engine.clock and (wm := p.engine.watermark()) is not None]
     if clocks:
-        metrics.clock(max(clocks))
+        metrics.clock(max(c for c, _ in clocks), max(w for _, w in clocks))
     metrics.tallies({p: t for p, t in linker.tallies.items() if p in linker.parts})
 
 

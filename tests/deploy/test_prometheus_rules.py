@@ -72,8 +72,8 @@ def test_every_dashboard_expression_is_valid_promql(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("expr", "names"), [
     ('sum by (le) (rate(ketenlink_retour_time_werkdagen_bucket{domain=~"$domain"}[1d]))',
      {"ketenlink_retour_time_werkdagen_bucket"}),
-    ("time() - max(ketenlink_watermark_timestamp_seconds > 0) > 2 * 86400",
-     {"ketenlink_watermark_timestamp_seconds"}),
+    ("time() - max(ketenlink_clock_timestamp_seconds > 0) > 2 * 86400",
+     {"ketenlink_clock_timestamp_seconds"}),
     ('increase(a_total{rule=~"x|y"}[7d] offset 1d) / on (gemeente) group_left b and c',
      {"a_total", "b", "c"}),
     ("sum without (partition) (delta(lag[15m])) > 1e3", {"lag"}),

@@ -130,7 +130,8 @@ def test_every_topic_record_matches_its_schema(gold: Gold) -> None:
 EXPECTED_SERIES = [
     "ketenlink_messages_total", "ketenlink_links_total", "ketenlink_alerts_total",
     "ketenlink_open_alerts", "ketenlink_open_trajectories", "ketenlink_consumer_lag",
-    "ketenlink_watermark_timestamp_seconds", "ketenlink_ready",
+    "ketenlink_clock_timestamp_seconds", "ketenlink_watermark_timestamp_seconds",
+    "ketenlink_ready",
     "ketenlink_retour_time_werkdagen_bucket", "ketenlink_request_answer_werkdagen_bucket",
     "ketenlink_assignment_care_days_bucket", "ketenlink_start_report_delay_werkdagen_bucket",
     "ketenlink_stop_report_delay_werkdagen_bucket", "ketenlink_care_duration_days_bucket",

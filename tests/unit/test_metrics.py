@@ -50,3 +50,13 @@ def test_alerts_links_and_open_tallies() -> None:
     assert get("ketenlink_links_total", {"domain": "jw", "kind": "retour"}) == 1
     assert get("ketenlink_open_alerts", {"domain": "jw", "rule": "retour_missing"}) == 3
     assert get("ketenlink_open_trajectories", {"domain": "jw"}) == 5
+
+
+def test_the_engine_clock_and_the_event_time_watermark_are_two_gauges() -> None:
+    """product.md §5 asks for the event-time watermark; the engine clock (the wall date
+    while caught up) is what the stalled-clock alert watches."""
+    registry = CollectorRegistry()
+    Metrics(registry, gemeente=False).clock(date(2026, 11, 30), date(2024, 6, 28))
+    get = registry.get_sample_value
+    assert get("ketenlink_clock_timestamp_seconds") == 1795996800.0  # 2026-11-30 UTC
+    assert get("ketenlink_watermark_timestamp_seconds") == 1719532800.0  # 2024-06-28
