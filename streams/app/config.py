@@ -11,6 +11,7 @@ from streams.core.config import Terms
 from streams.core.frozen import record
 from streams.settings import Settings
 
+MAX_RECORD = 8 << 20  # bytes: an outbox entry holds a whole input's state changes
 
 @record
 class Topics:

@@ -18,9 +18,8 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-from streams.app.config import LiveSettings
+from streams.app.config import MAX_RECORD, LiveSettings
 from streams.app.records import Router, message_key, message_value, tick_value
-from streams.app.service import MAX_RECORD
 from streams.core.model import Failure
 from streams.core.ticks import Tick, Timeline
 from streams.replay.parallel import parsed_inputs
@@ -42,7 +41,9 @@ async def ensure_topics(s: LiveSettings) -> None:
         for name in (s.topics.input, s.topics.dead_letter):
             if name not in have:
                 with contextlib.suppress(TopicAlreadyExistsError):  # another one was faster
-                    await admin.create_topics([NewTopic(name, s.partitions, s.replication)])
+                    await admin.create_topics([NewTopic(  # a broker's default is 1 MB
+                        name, s.partitions, s.replication,
+                        topic_configs={"max.message.bytes": str(MAX_RECORD)})])
     finally:
         await admin.close()
 
@@ -66,28 +67,46 @@ async def _send_all(s: LiveSettings, producer: Any, paths: tuple[Path, ...],
     router = Router(s.topics)
     timeline = Timeline()
     partitions = sorted(await producer.partitions_for(s.topics.input))
+    sent = _Deliveries()
 
     async def broadcast(tick: Tick | None) -> None:
         if tick is not None:
             report.ticks += 1
             for p in partitions:
-                await producer.send(s.topics.input, tick_value(tick), key=b"~tick",
-                                    partition=p)
+                sent.add(await producer.send(s.topics.input, tick_value(tick), key=b"~tick",
+                                             partition=p))
 
     for parsed, raw in parsed_inputs(paths, manifest, s.base, 0, workers):
         if isinstance(parsed, Failure):
             topic, key, value = router.dead_letter(parsed, raw)
-            await producer.send(topic, value, key=key)
+            sent.add(await producer.send(topic, value, key=key))
             report.dead_letters[parsed.reason] += 1
             continue
         await broadcast(timeline.start(parsed[0].received))
         for m in parsed:
-            await producer.send(s.topics.input, message_value(m), key=message_key(m))
+            sent.add(await producer.send(s.topics.input, message_value(m), key=message_key(m)))
             report.records += 1
         await broadcast(timeline.after(max(m.received for m in parsed)))
-        if report.records % 5000 == 0:
-            await asyncio.sleep(0)
+        if len(sent.pending) >= 5000:
+            await sent.confirmed()
     if finish:
         await broadcast(timeline.end())
     await producer.flush()
+    await sent.confirmed()
     return report
+
+
+class _Deliveries:
+    """The delivery futures of the records sent: awaited now and then, so that a record
+    the broker refuses stops the ingest with its error rather than vanishing (a flush does
+    not raise)."""
+
+    def __init__(self) -> None:
+        self.pending: list[asyncio.Future[Any]] = []
+
+    def add(self, delivery: asyncio.Future[Any]) -> None:
+        self.pending.append(delivery)
+
+    async def confirmed(self) -> None:
+        pending, self.pending = self.pending, []
+        await asyncio.gather(*pending)

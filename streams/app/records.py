@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from streams.app.config import Topics
+from streams.app.config import MAX_RECORD, Topics
 from streams.core.events import (
     Alert,
     Event,
@@ -90,6 +90,9 @@ def _date(value: Any) -> date | None:
     return date.fromisoformat(value)
 
 
+_HEADROOM = 64 << 10  # key, headers and the batch around a record
+
+
 class Router:
     """Engine events → output records, by event type."""
 
@@ -104,9 +107,16 @@ class Router:
         return [out for e in events for out in self._routes[type(e)](e)]
 
     def dead_letter(self, f: Failure, raw: bytes | None) -> Output:
-        """The failure with its reason and the input as received (base64): nothing lost."""
+        """The failure with its reason and the input as received (base64): nothing lost.
+        An input too large to ride along (a Kafka record holds at most MAX_RECORD bytes)
+        is named by its source and digest instead, and the detail says so."""
         record = {**failure_record(f), "raw": base64.b64encode(raw).decode() if raw else None}
-        return self.topics.dead_letter, f.source.encode(), orjson.dumps(record)
+        value = orjson.dumps(record)
+        if raw is not None and len(value) > MAX_RECORD - _HEADROOM:
+            record |= {"raw": None, "detail": f"{f.detail} (the input, {len(raw)} bytes, is "
+                                              "too large for a record: see its source)"}
+            value = orjson.dumps(record)
+        return self.topics.dead_letter, f.source.encode(), value
 
     def _link(self, e: UnitLinked) -> list[Output]:
         return [(self.topics.links, e.unit.encode(),

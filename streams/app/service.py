@@ -13,13 +13,12 @@ from faust.sensors.prometheus import setup_prometheus_sensors
 from faust.types import TP
 from prometheus_client import CollectorRegistry
 
-from streams.app.config import LiveSettings
+from streams.app.config import MAX_RECORD, LiveSettings
 from streams.app.linker import InputRecord, Linker
 from streams.app.metrics import Metrics
 from streams.app.records import tick_value
 
 _MiB = 1 << 20
-MAX_RECORD = 8 * _MiB  # an outbox entry holds a whole input's state changes
 
 
 def create_app(s: LiveSettings, registry: CollectorRegistry | None = None) -> faust.App:

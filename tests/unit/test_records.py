@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import orjson
 import pytest
 
+from streams.app.config import MAX_RECORD, Topics
+from streams.app.records import Router
 from streams.core.model import Failure, Message
 from streams.core.records import from_json
 from tests.conftest import heen
@@ -46,3 +49,22 @@ def test_a_wrong_record_is_an_invalid_record_failure(decoder: Any, change: dict[
     assert isinstance(f, Failure)
     assert (f.reason, f.source, f.size) == ("invalid_record", "x.jsonl:7", len(data))
     assert f.detail.startswith(detail)
+
+
+def test_a_dead_letter_carries_its_input_unless_too_large_for_a_record(decoder: Any) -> None:
+    """Nothing lost: the raw input rides along (base64); one too large for a Kafka record
+    is named by its source and digest, and the detail says why it is not there."""
+    router = Router(Topics("t"))
+    for size, carried in ((1000, True), (7 << 20, False)):
+        raw = b"<" * size
+        failure = decoder.parse(raw, "big.xml")
+        topic, key, value = router.dead_letter(failure, raw)
+        record = orjson.loads(value)
+        assert (topic, key, record["reason"]) == ("t.dead-letter", b"big.xml", "malformed_xml")
+        assert len(value) < MAX_RECORD
+        assert (record["raw"] is not None) == carried
+        if carried:
+            assert base64.b64decode(record["raw"]) == raw
+        else:
+            assert f"{size} bytes, is too large for a record" in record["detail"]
+            assert record["digest"] == failure.digest
