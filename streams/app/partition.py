@@ -12,10 +12,17 @@ written again (changes to the changelog, records to their topics): at-least-once
 record sent twice is the same record under the same key. Entries are dropped once the
 producer has been flushed behind them, and the changelog offset reached is then recorded as
 Faust does, so a restart reads only what came after it.
+
+Each opening of a partition is an epoch: its first entry records the epoch in the state
+(`~epoch`), and every entry carries it. An entry of another epoch than the state's was left
+behind by a worker that lost the partition before its entry reached the changelog; another
+worker has done that work since (its epoch came back with the changelog), so the entry is
+dropped, not written again over newer state.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any, Protocol
 
@@ -24,6 +31,7 @@ from streams.state import codec
 from streams.state.rocks import StagedStore, write_changes
 
 _OUTBOX = "~o/"
+_EPOCH = "~epoch"
 
 
 class Producer(Protocol):
@@ -64,12 +72,17 @@ class PartitionStore(StagedStore):
         self.partition = partition
         self.unconfirmed = 0
         self._last_sent: Any = None  # the future of the newest changelog record
+        self.epoch = os.urandom(8).hex()
+        self._announced = False
 
     async def commit(self, offset: int, outputs: list[Output], inputs: int = 1) -> None:
         """The inputs up to `offset` are done: one entry with their state changes and
         output records."""
+        if not self._announced:
+            self.put(_EPOCH, self.epoch)
+            self._announced = True
         changes = self.take_changes()
-        entry = codec.dumps((changes, outputs))
+        entry = codec.dumps((changes, outputs, self.epoch))
         await self._write({_entry_key(self.partition, offset): entry, **changes})
         self.unconfirmed += inputs
 
@@ -88,10 +101,18 @@ class PartitionStore(StagedStore):
         returns their output records, to be sent again (the same records: harmless if
         they were delivered before)."""
         outputs: list[Output] = []
+        current = self.get(_EPOCH)
+        writes: dict[str, bytes | None] = {_EPOCH: codec.dumps(self.epoch)}
         for key, entry in list(self.entries()):
-            changes, sent = codec.loads(entry)
-            await self._write({key: entry, **changes})
+            changes, sent, epoch = codec.loads(entry)
+            if current is not None and epoch != current:  # left behind: done again since
+                writes[key] = None
+                continue
+            writes[key] = codec.dumps((changes, sent, self.epoch))  # now of this epoch
+            writes.update(changes)
             outputs += sent
+        await self._write(writes)
+        self._announced = True
         return outputs
 
     async def confirm(self) -> None:
