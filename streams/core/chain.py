@@ -57,7 +57,10 @@ class Toewijzing:
 
     @property
     def first_received(self) -> date:
-        return min(v.received for v in self.versions)
+        """The received date of its first 301 that counts as sent (a 301 rejected by its
+        retour and sent again starts the terms from the one sent again)."""
+        return min((v.received for v in self.versions if not v.not_sent),
+                   default=min(v.received for v in self.versions))
 
     def is_care(self) -> bool:
         """Current and not deleted: the toewijzing counts as care."""
@@ -144,6 +147,7 @@ class Request:
     rule: str | None = None
     not_sent: bool = False
     named: dict[str, str] = field(default_factory=dict)  # 317: line_key → toewijzing_key
+    release: str = "3.2"  # its message's: a 2.x request may be answered by best fit
 
     def first_answer(self) -> Answer | None:
         sent = [a for a in self.answers if not a.not_sent]

@@ -32,7 +32,8 @@ def on_request(ctx: Context, chain: Chain, m: Message) -> list[Event]:
     """A 315 (one request per line) or a 317 (one request for the whole message)."""
     if m.msg == "315":
         new = [Request(ln.line_key, "315", m.message_key, m.received, m.dagtekening,
-                       ln.referentie_aanbieder, ln.categorie, ln.code, ln.toewijzing_ingangsdatum)
+                       ln.referentie_aanbieder, ln.categorie, ln.code, ln.toewijzing_ingangsdatum,
+                       release=m.release)
                for ln in m.lines]
     else:
         new = [_vow(ctx, chain, m)]
@@ -94,7 +95,7 @@ def _earlier_answers(ctx: Context, chain: Chain, r: Request) -> list[Event]:
             if r.referentie and v.referentie == r.referentie:
                 events += add_answer(ctx, chain, r, Answer(
                     v.line_key, "301", v.received, True, t.key, v.message_key, v.not_sent))
-    if r.msg == "315" and not r.referentie:  # 2.x, read after the 301 that answers it
+    if r.msg == "315" and _by_fit(r):  # 2.x, read after the 301 that answers it
         best = _best_2x_answer(chain, r)
         if best is not None:
             events += add_answer(ctx, chain, r, best, rule="score")
@@ -129,7 +130,7 @@ def _best_2x_request(chain: Chain, m: Message, categorie: str | None, code: str 
     301, whose requested Ingangsdatum fits best (exact product and nearest date score)."""
     scored = []
     for r in chain.requests.values():
-        if r.msg != "315" or r.referentie or r.first_answer() or r.received > m.received:
+        if r.msg != "315" or not _by_fit(r) or r.first_answer() or r.received > m.received:
             continue
         if r.categorie != categorie:
             continue
@@ -145,6 +146,12 @@ def request_chain(ctx: Context, m: Message) -> str | None:
     assert m.referentie_aanbieder is not None
     chain_key: str | None = ctx.store.get(f"ref/{ref_key(m, m.referentie_aanbieder)}")
     return chain_key
+
+
+def _by_fit(r: Request) -> bool:
+    """product.md §3: a request without a reference, or a 2.x one (whose 301 may leave the
+    optional ReferentieAanbieder out), is answered by the best-fitting 301 line."""
+    return not r.referentie or r.release < "3"
 
 
 def _best_2x_answer(chain: Chain, r: Request) -> Answer | None:

@@ -236,3 +236,16 @@ def test_a_2x_request_whose_301_was_rejected_is_answered_by_the_next(decoder: An
         events = replay(order)
         assert found(events)["jw:446:12345678:V:2020-02-03#0"] == "jw:0363:1002"
         assert [a for a in rules(events) if a[0] == "request_unanswered"] == []
+
+
+def test_a_2x_request_with_a_reference_is_answered_by_a_301_without_one(decoder: Any) -> None:
+    """domain.md §3: the 2.x 301's ReferentieAanbieder is optional; product.md §3: the 2.x
+    fallback (best fit) then links them."""
+    req = Aangevraagd("REF-1", "45", "45A48", date(2020, 3, 2))
+    for order in ((0, 1), (1, 0)):
+        pair = [vot(decoder, date(2020, 2, 3), "2.3", "xsd", [req]),
+                toewijzing(decoder, date(2020, 2, 6), ref=None, release="2.3",
+                           ingang=date(2020, 3, 2))]
+        events = replay([pair[i] for i in order])
+        assert found(events)["jw:446:12345678:V:2020-02-03#0"] == "jw:0363:1001"
+        assert [a for a in rules(events) if a[0] == "request_unanswered"] == []

@@ -338,3 +338,19 @@ def test_a_withdrawal_read_first_on_the_same_day_or_across_releases(decoder: Any
                       msg(decoder, "305", [gone], date(2021, 1, 5), "C", "3.0"),
                       msg(decoder, "305", [old], date(2020, 12, 24), "B", "2.4", "example")])
     assert ("assignment_care", TOEWIJZING) not in steps(crossed)  # no start counts
+
+
+def test_the_first_301_that_counts_is_the_one_sent_again_after_a_rejection(
+        decoder: Any) -> None:
+    """product.md §4 start_late: due(max(Begindatum, received date of the first 301), 5);
+    a 301 its retour rejected (0001) was not sent, so the one sent again counts."""
+    retro = Toegewezen("1001", "45", "45A48", date(2024, 3, 1), date(2024, 2, 1), None)
+    refused = Heen(head("jw", "301", ident="A", day=date(2024, 3, 1)), [(BSN, [retro])])
+    again = Toegewezen("1001", "45", "45A48", date(2024, 3, 15), date(2024, 2, 1), None)
+    start = Start("1001", "45", "45A48", date(2024, 2, 1), date(2024, 2, 5))
+    events = replay([at(decoder, refused.xml(), date(2024, 3, 1)),
+                     at(decoder, refused.retour("R", date(2024, 3, 2), header_codes=("0001",)),
+                        date(2024, 3, 2)),
+                     msg(decoder, "301", [again], date(2024, 3, 15), "A2"),
+                     msg(decoder, "305", [start], date(2024, 3, 20), "B")])  # due 22 March
+    assert [r for r in rules(events) if r[0] == "start_late"] == []
