@@ -70,7 +70,7 @@ def _new_line(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
     if early is not None:
         return events + _withdrawn(ctx, chain, early, z)
     events += _report_delay(ctx, chain, z)
-    return events + (_judge(ctx, chain, z) if z.toewijzing is not None else [])
+    return events + (_judge(ctx, chain, z) if z.line_key in chain.links else [])
 
 
 def _early_withdrawal(chain: Chain, z: ZorgLine) -> ZorgLine | None:
@@ -139,7 +139,7 @@ def find_start(chain: Chain, stop: ZorgLine) -> ZorgLine | None:
 def try_link(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
     found = (z.toewijzing, z.rule or "") if z.toewijzing else find_toewijzing(chain, z)
     if not found:
-        return []
+        return _task_oriented(ctx, chain, z)
     first_time = z.toewijzing is None
     z.toewijzing, z.rule = found
     start_found = False
@@ -159,6 +159,22 @@ def try_link(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
     elif start_found and z.counts():  # the start came after its stop
         events += _stop_ends_start(ctx, chain, z)
     return events
+
+
+def _task_oriented(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
+    """domain.md §3: in the task-oriented variant (no toewijzing) a line has no
+    ToewijzingNummer and its key is Product + Begindatum; a stop names its start by that
+    key (§4), and then it links to something."""
+    if z.msg != "307" or z.nummer or z.beschikking_key or z.start is not None:
+        return []
+    start = find_start(chain, z)  # toewijzing None on both sides
+    if start is None or start.nummer or start.beschikking_key:
+        return []
+    z.start, z.rule = start.line_key, "product_begindatum"
+    link = chain.links[z.line_key] = UnitLinked(z.line_key, "line", start.line_key, None,
+                                                z.rule, z.start)
+    events: list[Event] = [link, *ctx.alerts.resolve("unlinked", z.line_key, ctx.today)]
+    return events + (_judge(ctx, chain, z) if z.counts() else [])
 
 
 def _judge(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
@@ -316,7 +332,7 @@ def on_stop_due(ctx: Context, chain: Chain, start_key: str, due: date) -> list[E
 
 def on_unlinked_due(ctx: Context, chain: Chain, line_key: str, due: date) -> list[Event]:
     z = chain.zorg.get(line_key)
-    if z is None or z.toewijzing is not None or z.status == "3":
-        return []
+    if z is None or z.toewijzing is not None or z.start is not None or z.status == "3":
+        return []  # linked: to its toewijzing, or (task-oriented) to its start
     return ctx.alerts.raise_("unlinked", line_key, chain.party(line_key), due, ctx.today,
                              ctx.alerts_from)

@@ -354,3 +354,23 @@ def test_the_first_301_that_counts_is_the_one_sent_again_after_a_rejection(
                      msg(decoder, "301", [again], date(2024, 3, 15), "A2"),
                      msg(decoder, "305", [start], date(2024, 3, 20), "B")])  # due 22 March
     assert [r for r in rules(events) if r[0] == "start_late"] == []
+
+
+def test_a_task_oriented_stop_names_its_start_by_product_and_begindatum(decoder: Any) -> None:
+    """domain.md §3/§4: no ToewijzingNummer and no toewijzing (the task-oriented variant):
+    the stop's key is Product + Begindatum, and it links to the start it stops, in either
+    order; the care duration is measured and the stop is not unlinked."""
+    start = Start(None, "45", "45A48", None, date(2024, 3, 4))
+    stop = Stop(start, date(2024, 3, 29), "31")
+    filler = Toegewezen("9", "54", None, date(2024, 4, 30), date(2024, 4, 30), None)
+    for order in ((0, 1), (1, 0)):
+        pair = [msg(decoder, "305", [start], date(2024, 3, 5), "S"),
+                msg(decoder, "307", [stop], date(2024, 4, 2), "P")]
+        events = replay([*(pair[i] for i in order),
+                         msg(decoder, "301", [filler], date(2024, 4, 30), "F")])
+        assert links(events)["jw:440:12345678:P:2024-04-02#0"] == (
+            "jw:438:12345678:S:2024-03-05#0", "product_begindatum",
+            "jw:438:12345678:S:2024-03-05#0")
+        assert steps(events)[("care_duration", "jw:438:12345678:S:2024-03-05#0")] == 25
+        unlinked = {a[2] for a in alerts(events) if a[0] == "unlinked"}
+        assert "jw:440:12345678:P:2024-04-02#0" not in unlinked  # the stop links to its start
