@@ -128,12 +128,17 @@ def _by_period(chain: Chain, z: ZorgLine) -> tuple[str, str] | None:
 
 
 def find_start(chain: Chain, stop: ZorgLine) -> ZorgLine | None:
-    """The current status-1 start with the same toewijzing + Product + Begindatum."""
+    """The current status-1 start with the same toewijzing + Product + Begindatum (Product
+    is optional in 305 and 307: absent on one side, it does not tell them apart)."""
     found = [z for z in chain.zorg.values()
              if z.msg == "305" and z.counts() and z.toewijzing == stop.toewijzing
-             and z.begindatum == stop.begindatum and (z.categorie, z.code) == (
-                 stop.categorie, stop.code)]
+             and z.begindatum == stop.begindatum and _same_product(z, stop)]
     return min(found, key=lambda z: (z.received, z.line_key)) if found else None
+
+
+def _same_product(a: ZorgLine, b: ZorgLine) -> bool:
+    return all(x is None or y is None or x == y
+               for x, y in ((a.categorie, b.categorie), (a.code, b.code)))
 
 
 def try_link(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
@@ -184,10 +189,19 @@ def _judge(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
 def _withdraw(ctx: Context, chain: Chain, w: ZorgLine) -> list[Event]:
     """Status 3: the earlier line with the same key is considered not sent."""
     earlier = [o for o in chain.zorg.values() if o.status != "3" and not o.withdrawn
-               and o.message_key != w.message_key and o.same_key(w)]
+               and o.message_key != w.message_key and o.same_key(w)
+               and not _stopped(chain, o)]
     if not earlier:
         return []  # it may still come (out of order): see _early_withdrawal
     return _withdrawn(ctx, chain, w, max(earlier, key=lambda o: (o.received, o.line_key)))
+
+
+def _stopped(chain: Chain, start: ZorgLine) -> bool:
+    """domain.md §6: a start cannot be deleted after it was stopped (first delete the stop;
+    retour 9071)."""
+    return start.msg == "305" and any(z.msg == "307" and z.counts()
+                                      and z.start == start.line_key
+                                      for z in chain.zorg.values())
 
 
 def _withdrawn(ctx: Context, chain: Chain, w: ZorgLine, old: ZorgLine) -> list[Event]:

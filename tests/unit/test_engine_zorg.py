@@ -374,3 +374,25 @@ def test_a_task_oriented_stop_names_its_start_by_product_and_begindatum(decoder:
         assert steps(events)[("care_duration", "jw:438:12345678:S:2024-03-05#0")] == 25
         unlinked = {a[2] for a in alerts(events) if a[0] == "unlinked"}
         assert "jw:440:12345678:P:2024-04-02#0" not in unlinked  # the stop links to its start
+
+
+def test_a_stopped_start_cannot_be_withdrawn(decoder: Any) -> None:
+    """domain.md §6: first delete the stop (a withdrawal of a stopped start is refused with
+    9071); the episode stays whole."""
+    stop = Stop(S, date(2024, 5, 31), "31")
+    withdraw = Start("1001", "45", "45A48", INGANG, date(2024, 3, 11), status="3")
+    events = replay([msg(decoder, "301", [T], date(2024, 3, 1), "A"),
+                     msg(decoder, "305", [S], date(2024, 3, 12), "B"),
+                     msg(decoder, "307", [stop], date(2024, 6, 3), "C"),
+                     msg(decoder, "305", [withdraw], date(2024, 6, 4), "W")])
+    assert not [e for e in events if isinstance(e, StepWithdrawn)]
+    assert steps(events)[("care_duration", "jw:438:12345678:B:2024-03-12#0")] == 81
+
+
+def test_a_stop_without_a_product_still_names_its_start(decoder: Any) -> None:
+    """Product is optional in 305 and 307: absent on one side, the key still matches."""
+    bare = Stop(Start("1001", None, None, INGANG, date(2024, 3, 11)), date(2024, 5, 31), "31")
+    events = replay([msg(decoder, "301", [T], date(2024, 3, 1), "A"),
+                     msg(decoder, "305", [S], date(2024, 3, 12), "B"),
+                     msg(decoder, "307", [bare], date(2024, 6, 3), "C")])
+    assert links(events)["jw:440:12345678:C:2024-06-03#0"][2] == "jw:438:12345678:B:2024-03-12#0"
