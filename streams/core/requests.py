@@ -38,12 +38,13 @@ def on_request(ctx: Context, chain: Chain, m: Message) -> list[Event]:
     else:
         new = [_vow(ctx, chain, m)]
     events: list[Event] = []
-    for r in new:
+    for r in new:  # all of them first: lines under one reference are told apart together
         chain.requests[r.unit] = r
         ctx.due.add(ctx.calendar.due(r.received, ctx.terms.answer),
                     f"request_unanswered|{chain.key}|{r.unit}")
         if r.referentie:
             ctx.store.put(f"ref/{ref_key(chain, r.referentie)}", chain.key)
+    for r in new:
         events += link_named(ctx, chain, r) + _earlier_answers(ctx, chain, r)
     return events
 
@@ -92,7 +93,9 @@ def _earlier_answers(ctx: Context, chain: Chain, r: Request) -> list[Event]:
     events: list[Event] = []
     for t in chain.toewijzingen.values():
         for v in t.versions:
-            if r.referentie and v.referentie == r.referentie:
+            if r.referentie and v.referentie == r.referentie and r in _of_product(
+                    [q for q in chain.requests.values() if q.referentie == r.referentie],
+                    v.categorie):
                 events += add_answer(ctx, chain, r, Answer(
                     v.line_key, "301", v.received, True, t.key, v.message_key, v.not_sent))
     if r.msg == "315" and _by_fit(r):  # 2.x, read after the 301 that answers it
@@ -114,9 +117,9 @@ def answer_301(ctx: Context, chain: Chain, m: Message) -> list[Event]:
         assert ln.toewijzing_key is not None
         answer = Answer(ln.line_key, "301", m.received, True, ln.toewijzing_key, m.message_key)
         if ln.referentie_aanbieder:
-            for r in list(chain.requests.values()):
-                if r.referentie == ln.referentie_aanbieder:
-                    events += add_answer(ctx, chain, r, answer)
+            same = [r for r in chain.requests.values() if r.referentie == ln.referentie_aanbieder]
+            for r in _of_product(same, ln.categorie):
+                events += add_answer(ctx, chain, r, answer)
         else:  # a 2.x request has no reference; its 301 may already be sent in 3.0
             best = _best_2x_request(chain, m, ln.categorie, ln.code, ln.ingangsdatum)
             if best is not None:
@@ -146,6 +149,16 @@ def request_chain(ctx: Context, m: Message) -> str | None:
     assert m.referentie_aanbieder is not None
     chain_key: str | None = ctx.store.get(f"ref/{ref_key(m, m.referentie_aanbieder)}")
     return chain_key
+
+
+def _of_product(same: list[Request], categorie: str | None) -> list[Request]:
+    """The requests under one reference that a 301 line of this category answers. In 3.2 a
+    reference names one request line; in 3.0/3.1 the 315 key was Product +
+    ToewijzingIngangsdatum (domain.md §4), so lines could share one: the category tells
+    them apart. A 317 (one request for the whole VOW) takes every line."""
+    fitting = [r for r in same if r.msg == "317" or r.categorie in (None, categorie)
+               or categorie is None]
+    return fitting or same
 
 
 def _by_fit(r: Request) -> bool:

@@ -249,3 +249,20 @@ def test_a_2x_request_with_a_reference_is_answered_by_a_301_without_one(decoder:
         events = replay([pair[i] for i in order])
         assert found(events)["jw:446:12345678:V:2020-02-03#0"] == "jw:0363:1001"
         assert [a for a in rules(events) if a[0] == "request_unanswered"] == []
+
+
+def test_request_lines_under_one_reference_meet_the_301_lines_of_their_product(
+        decoder: Any) -> None:
+    """domain.md §4: in 3.0/3.1 the 315 key was Product + ToewijzingIngangsdatum, so two
+    lines could share a ReferentieAanbieder; each links to the toewijzing of its product."""
+    lines = [Aangevraagd("REF-1", "45", "45A48", date(2024, 4, 1)),
+             Aangevraagd("REF-1", "46", "46A01", date(2024, 4, 1))]
+    answer = [Toegewezen("1001", "46", "46A01", date(2024, 3, 5), date(2024, 4, 1), None,
+                         referentie="REF-1"),
+              Toegewezen("1002", "45", "45A48", date(2024, 3, 5), date(2024, 4, 1), None,
+                         referentie="REF-1")]
+    h = Heen(head("jw", "301", "3.1", ident="T", day=date(2024, 3, 5)), [(BSN, answer)])
+    for order in ((0, 1), (1, 0)):
+        msgs = [vot(decoder, MON, "3.1", lines=lines), at(decoder, h.xml(), date(2024, 3, 5))]
+        got = found(replay([msgs[i] for i in order]))
+        assert (got[f"{VOT}#0"], got[f"{VOT}#1"]) == ("jw:0363:1002", "jw:0363:1001")
