@@ -129,6 +129,7 @@ class Linker:
             log.info("partition %d opened at offset %d: %d output records sent again",
                      partition, offset, len(redone))
             await self._send(redone)
+            await part.store.confirm()  # before this epoch writes an entry of its own
             # The consumer's committed offset is where it should have started.
             await self.inputs.skipped(partition, 0, offset)
         elif offset > part.offset + 1:

@@ -99,20 +99,23 @@ class PartitionStore(StagedStore):
     async def redo(self) -> list[Output]:
         """After an assignment: every entry not yet confirmed is written again, in order;
         returns their output records, to be sent again (the same records: harmless if
-        they were delivered before)."""
+        they were delivered before) and then confirmed, before this epoch writes anything
+        of its own. An entry of another epoch than the state's is dropped (module doc).
+        The state keeps its epoch until then, so a crash in between finds the same
+        entries again."""
         outputs: list[Output] = []
         current = self.get(_EPOCH)
-        writes: dict[str, bytes | None] = {_EPOCH: codec.dumps(self.epoch)}
+        writes: dict[str, bytes | None] = {}
         for key, entry in list(self.entries()):
-            changes, sent, epoch = codec.loads(entry)
-            if current is not None and epoch != current:  # left behind: done again since
+            changes, sent, *epoch = codec.loads(entry)  # an entry of before epochs: 2 parts
+            if current is not None and epoch and epoch[0] != current:  # done again since
                 writes[key] = None
                 continue
-            writes[key] = codec.dumps((changes, sent, self.epoch))  # now of this epoch
+            writes[key] = entry
             writes.update(changes)
             outputs += sent
-        await self._write(writes)
-        self._announced = True
+        if writes:
+            await self._write(writes)
         return outputs
 
     async def confirm(self) -> None:

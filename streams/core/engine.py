@@ -142,13 +142,16 @@ class Engine:
                 z.not_sent = True
                 events += zorg.uncount(ctx, chain, z) if counted else []
         for t in chain.toewijzingen.values():
-            before = t.current()
+            before, first = t.current(), t.first_received
             for v in t.versions:
                 if v.message_key == heen_key and (r.whole_rejected or v.line_key in rejected):
                     v.not_sent = True
             if t.current() is not before:  # the version in force changed, or none is left
                 events += toewijzingen.changed(ctx, chain, t, before)
                 events += zorg.assignment_care(ctx, chain, t.key)
+            elif before is not None and t.first_received != first:  # its first 301 went
+                ctx.due.add(toewijzingen.start_due(ctx, t, before),
+                            f"start_missing|{chain.key}|{t.key}")
         return events
 
     def _chain_work(self, ctx: Context, m: Message) -> list[Event] | None:

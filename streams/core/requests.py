@@ -98,7 +98,7 @@ def _earlier_answers(ctx: Context, chain: Chain, r: Request) -> list[Event]:
                     v.categorie):
                 events += add_answer(ctx, chain, r, Answer(
                     v.line_key, "301", v.received, True, t.key, v.message_key, v.not_sent))
-    if r.msg == "315" and _by_fit(r):  # 2.x, read after the 301 that answers it
+    if r.msg == "315" and _by_fit(r) and r.first_answer() is None:  # 2.x, its 301 read first
         best = _best_2x_answer(chain, r)
         if best is not None:
             events += add_answer(ctx, chain, r, best, rule="score")

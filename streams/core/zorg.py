@@ -218,6 +218,9 @@ def uncount(ctx: Context, chain: Chain, old: ZorgLine) -> list[Event]:
         events += ctx.alerts.resolve(rule, old.line_key, ctx.today)
     for metric in ("start_report_delay", "stop_report_delay", "care_duration"):
         events += forget(ctx, chain, metric, old.line_key)
+    start = old.start if old.msg == "307" and old.reden != TEMPORARY else None
+    if start is not None:  # also a task-oriented stop, which has no toewijzing
+        events += _still_stopped(ctx, chain, chain.zorg[start])
     if old.toewijzing is None:
         return events
     t = chain.toewijzingen[old.toewijzing]
@@ -226,11 +229,9 @@ def uncount(ctx: Context, chain: Chain, old: ZorgLine) -> list[Event]:
         events += assignment_care(ctx, chain, old.toewijzing)
         if v is not None:  # judged again when due (at once if that has passed)
             ctx.due.add(start_due(ctx, t, v), f"start_missing|{chain.key}|{t.key}")
-    elif old.start is not None and old.reden != TEMPORARY:
-        events += _still_stopped(ctx, chain, chain.zorg[old.start])
-        if v is not None and v.einddatum is not None:
-            ctx.due.add(ctx.calendar.due(v.einddatum, ctx.terms.stop),
-                        f"stop_missing|{chain.key}|{old.start}")
+    elif start is not None and v is not None and v.einddatum is not None:
+        ctx.due.add(ctx.calendar.due(v.einddatum, ctx.terms.stop),
+                    f"stop_missing|{chain.key}|{start}")
     return events
 
 

@@ -43,6 +43,7 @@ from streams.replay.finish import write_outputs
 from streams.replay.parallel import parsed_inputs
 from streams.replay.progress import Progress
 from streams.settings import Settings
+from streams.state import codec
 from streams.state.rocks import RocksDueIndex, RocksStore
 
 META = "meta/run"
@@ -86,7 +87,7 @@ class RunMeta:
 def fingerprint(opts: ReplayOptions, settings: Settings) -> str:
     """Inputs (path, size, mtime), terms and key: a state directory serves one run."""
     parts: list[object] = [opts.terms, settings.zone,
-                           hashlib.sha256(settings.hmac_key).hexdigest()]
+                           hashlib.sha256(settings.hmac_key).hexdigest(), codec.layout()]
     ours = {opts.out.resolve(), opts.state.resolve()}  # may lie inside an archive
     for p in (*opts.paths, *([opts.manifest] if opts.manifest else [])):
         if p.is_dir():  # by what it holds: its mtime changes when --out is made inside

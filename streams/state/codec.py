@@ -92,6 +92,12 @@ def _reducer(cls: type) -> Callable[[Any], tuple[type, tuple[Any, ...]]]:
     return lambda obj: (cls, get(obj))
 
 
+def layout() -> str:
+    """The stored classes and their fields, in order: state written under another layout
+    does not decode (a replay's fingerprint holds this, so such a state is refused)."""
+    return repr([(c.__qualname__, [f.name for f in fields(c)]) for c in _SHAPES.classes])
+
+
 def register() -> None:
     """Pickle the compiled classes the fast way too, where they travel inside a pickled
     value (the live worker's changelog entries) (idempotent)."""

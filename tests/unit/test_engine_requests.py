@@ -266,3 +266,25 @@ def test_request_lines_under_one_reference_meet_the_301_lines_of_their_product(
         msgs = [vot(decoder, MON, "3.1", lines=lines), at(decoder, h.xml(), date(2024, 3, 5))]
         got = found(replay([msgs[i] for i in order]))
         assert (got[f"{VOT}#0"], got[f"{VOT}#1"]) == ("jw:0363:1002", "jw:0363:1001")
+
+
+def test_a_2x_request_answered_by_its_reference_takes_no_301_of_another(decoder: Any) -> None:
+    def request(day: date, ident: str, ref: str) -> Message:
+        h = Heen(head("jw", "315", "2.3", "xsd", ident, day),
+                 [(BSN, [Aangevraagd(ref, "45", "45A48", date(2020, 3, 2))])])
+        return at(decoder, h.xml(), day)
+
+    def answer(day: date, ident: str, nummer: str, ref: str | None, besch: str) -> Message:
+        tw = Toegewezen(nummer, "45", "45A48", day, date(2020, 3, 2), None, referentie=ref,
+                        beschikking=besch)
+        h = Heen(head("jw", "301", "2.3", ident=ident, day=day), [(BSN, [tw])])
+        h.beschikking = besch
+        return at(decoder, h.xml(), day)
+
+    both = [request(date(2020, 2, 3), "V1", "REF-1"), request(date(2020, 2, 4), "V2", "REF-2"),
+            answer(date(2020, 2, 6), "T1", "1001", "REF-1", "B1"),
+            answer(date(2020, 2, 7), "T2", "1002", None, "B2")]
+    for order in ((0, 1, 2, 3), (2, 3, 0, 1)):
+        got = found(replay([both[i] for i in order]))
+        assert (got["jw:446:12345678:V1:2020-02-03#0"],
+                got["jw:446:12345678:V2:2020-02-04#0"]) == ("jw:0363:1001", "jw:0363:1002")

@@ -396,3 +396,32 @@ def test_a_stop_without_a_product_still_names_its_start(decoder: Any) -> None:
                      msg(decoder, "305", [S], date(2024, 3, 12), "B"),
                      msg(decoder, "307", [bare], date(2024, 6, 3), "C")])
     assert links(events)["jw:440:12345678:C:2024-06-03#0"][2] == "jw:438:12345678:B:2024-03-12#0"
+
+
+def test_a_rejected_first_301_moves_start_missing_also_when_a_newer_version_stays(
+        decoder: Any) -> None:
+    """The retour 0001 on the first 301 comes after a newer version: the version in force
+    stays, but the first 301 that counts moves, and so does start_missing's due date."""
+    v1 = Toegewezen("1001", "45", "45A48", date(2024, 3, 1), date(2024, 2, 1), None)
+    first = Heen(head("jw", "301", ident="A", day=date(2024, 3, 1)), [(BSN, [v1])])
+    v2 = Toegewezen("1001", "45", "45A48", date(2024, 3, 4), date(2024, 2, 1), None,
+                    toewijzingstijd="10:00:00")
+    other = Toegewezen("9", "54", None, date(2024, 6, 3), date(2024, 6, 3), None)
+    events = replay([at(decoder, first.xml(), date(2024, 3, 1)),
+                     msg(decoder, "301", [v2], date(2024, 3, 4), "A2"),
+                     at(decoder, first.retour("R", date(2024, 3, 5), header_codes=("0001",)),
+                        date(2024, 3, 5)),
+                     msg(decoder, "301", [other], date(2024, 6, 3), "F")])
+    assert [r for r in rules(events) if r[0] == "start_missing"] == [
+        ("start_missing", "raised", date(2024, 4, 3), None)]  # due(4 March, 20)
+
+
+def test_a_withdrawn_task_oriented_stop_takes_its_care_duration_along(decoder: Any) -> None:
+    start = Start(None, "45", "45A48", None, date(2024, 3, 4))
+    stop = Stop(start, date(2024, 3, 29), "31")
+    events = replay([msg(decoder, "305", [start], date(2024, 3, 5), "S"),
+                     msg(decoder, "307", [stop], date(2024, 4, 2), "P"),
+                     msg(decoder, "307", [Stop(start, date(2024, 3, 29), "31", "3")],
+                         date(2024, 4, 3), "W")])
+    assert ("care_duration", "jw:438:12345678:S:2024-03-05#0") in [
+        (e.metric, e.subject) for e in events if isinstance(e, StepWithdrawn)]

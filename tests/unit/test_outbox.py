@@ -10,6 +10,7 @@ from typing import Any
 from rocksdict import Options, Rdict
 
 from streams.app.partition import PartitionStore
+from streams.state import codec
 
 
 class _Sent:
@@ -102,3 +103,14 @@ def test_a_crashed_workers_own_entries_are_written_again_also_after_a_second_cra
         return await third.redo()
 
     assert asyncio.run(run()) == [("alerts", b"id", b"raised")]
+
+
+def test_an_entry_written_before_epochs_is_still_written_again(tmp_path: Path) -> None:
+    """An outbox entry of two parts (changes, records), as written before entries carried
+    their epoch, is redone rather than refused."""
+    async def run() -> list[Any]:
+        db = Rdict(str(tmp_path / "a"), options=Options(raw_mode=True))
+        db[b"~o/00000/000000000000007"] = codec.dumps(({}, [("alerts", b"id", b"x")]))
+        return await PartitionStore(_Changelog(db), _Producer(), 0).redo()
+
+    assert asyncio.run(run()) == [("alerts", b"id", b"x")]
