@@ -15,6 +15,7 @@ applied first. So every input is applied once, in order, whatever the consumer d
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -86,6 +87,7 @@ class Linker:
         self.router = Router(settings.topics)
         self.parts: dict[int, Partition] = {}
         self.tallies: dict[int, dict[str, int]] = {}
+        self.declared: asyncio.Event | None = None  # set when the output topics exist
 
     def part(self, partition: int) -> Partition:
         part = self.parts.get(partition)
@@ -106,6 +108,8 @@ class Linker:
         """Records as the consumer delivered them (each partition's in offset order). Each
         partition's share is committed as one outbox entry: one state write, one changelog
         batch."""
+        if self.declared is not None:
+            await self.declared.wait()
         by_partition: dict[int, list[Delivered]] = {}
         for record in batch:
             by_partition.setdefault(record[0], []).append(record)

@@ -37,13 +37,15 @@ def create_app(s: LiveSettings, registry: CollectorRegistry | None = None) -> fa
         web_router_enabled=False, web_graph_enabled=False, web_stats_enabled=False,
     )
     topics = s.topics
+    big = {"max.message.bytes": str(MAX_RECORD)}  # a broker's default is 1 MB
     source = app.topic(topics.input, partitions=s.partitions, key_type=bytes,
-                       value_type=bytes)
-    outputs = [app.topic(name, partitions=s.partitions, key_type=bytes, value_type=bytes)
+                       value_type=bytes, config=big)
+    outputs = [app.topic(name, partitions=s.partitions, key_type=bytes, value_type=bytes,
+                         config=big)
                for name in (topics.links, topics.alerts, topics.process_times,
                             topics.dead_letter)]
     outputs.append(app.topic(topics.trajectories, partitions=s.partitions, compacting=True,
-                             key_type=bytes, value_type=bytes))
+                             key_type=bytes, value_type=bytes, config=big))
     table = app.Table(
         "state", partitions=s.partitions, key_type=bytes, value_type=bytes,  # raw bytes
         # Faust's default is a 2 GiB block cache per partition database.
@@ -57,9 +59,13 @@ def create_app(s: LiveSettings, registry: CollectorRegistry | None = None) -> fa
     _wire(app, s, source, linker, metrics)
     setup_prometheus_sensors(app, "/metrics", registry, name_prefix="faust")
 
+    declared = linker.declared = asyncio.Event()  # the agent waits: a send first would let
+    # the broker make the topic with its defaults (records of 1 MB, no compaction)
+
     async def declare() -> None:
         for topic in outputs:
             await topic.maybe_declare()
+        declared.set()
 
     app.task(declare)
     return app

@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaError
 
 from tests.conftest import ROOT
@@ -139,6 +140,26 @@ async def _lag(bootstrap: str, group: str, topic: str) -> int:
     finally:
         await consumer.stop()
         await admin.close()
+
+
+async def _topic_config(bootstrap: str, topic: str, name: str) -> str | None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        (response,) = await admin.describe_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, topic, {name: None})])
+        for resource in response.resources:
+            for entry in resource[4]:
+                if entry[0] == name:
+                    return str(entry[1])
+        return None
+    finally:
+        await admin.close()
+
+
+def topic_config(bootstrap: str, topic: str, name: str) -> str | None:
+    """One setting of a topic, as the broker has it."""
+    return asyncio.run(_topic_config(bootstrap, topic, name))
 
 
 def lag(bootstrap: str, group: str, topic: str) -> int:

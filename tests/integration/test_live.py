@@ -33,6 +33,7 @@ from tests.integration.live import (
     link_view,
     read_topic,
     step_view,
+    topic_config,
     trajectory_view,
     wait_until,
 )
@@ -103,6 +104,13 @@ def gold(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
 def test_ingest_and_worker_give_what_replay_gives(gold: Gold) -> None:
     assert_same_outputs(gold.bootstrap, "gold", gold.out)
     assert gold.worker.get("/ready") == (200, b'{"ready":true}')
+
+
+def test_the_topics_take_records_of_8_mib(gold: Gold) -> None:
+    """A dead letter carries its input; a broker's default of 1 MB would refuse one."""
+    for topic in ("input", "dead-letter", "alerts", "trajectories"):
+        assert topic_config(gold.bootstrap, f"gold.{topic}", "max.message.bytes") == str(
+            8 << 20), topic
 
 
 SCHEMAS = {"input": None, "links": "link", "alerts": "alert",
