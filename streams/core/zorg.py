@@ -148,22 +148,41 @@ def try_link(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
     first_time = z.toewijzing is None
     z.toewijzing, z.rule = found
     start_found = False
+    restored: list[Event] = []
     if z.msg == "307" and z.start is None:
         start = find_start(chain, z)
+        if start is None and z.status != "3":
+            start, restored = _restore_start(ctx, chain, z)
         z.start = start.line_key if start else None
         start_found = start is not None
     link = UnitLinked(z.line_key, "line", z.toewijzing, None, z.rule, z.start)
     if chain.links.get(z.line_key) == link:
-        return []
+        return restored
     chain.links[z.line_key] = link
     unlinked_due = ctx.calendar.due(z.received, ctx.terms.unlinked)
-    events: list[Event] = [link, *ctx.alerts.resolve("unlinked", z.line_key, ctx.today,
-                                                     fixed_due=unlinked_due)]
+    events: list[Event] = [*restored, link,
+                           *ctx.alerts.resolve("unlinked", z.line_key, ctx.today,
+                                               fixed_due=unlinked_due)]
     if first_time and z.counts():
         events += _judge(ctx, chain, z)
     elif start_found and z.counts():  # the start came after its stop
         events += _stop_ends_start(ctx, chain, z)
     return events
+
+
+def _restore_start(ctx: Context, chain: Chain, stop: ZorgLine
+                   ) -> tuple[ZorgLine | None, list[Event]]:
+    """domain.md §6: a start cannot be withdrawn once stopped (retour 9071). A withdrawal
+    received after this stop, but read before it, withdrew its start: that is undone, and
+    the start counts (and is measured) again."""
+    for w in chain.zorg.values():
+        start = chain.zorg.get(w.withdrew or "")
+        if w.received > stop.received and start is not None and start.msg == "305" \
+                and not start.not_sent and start.toewijzing == stop.toewijzing \
+                and start.begindatum == stop.begindatum and _same_product(start, stop):
+            start.withdrawn, w.withdrew = False, None
+            return start, _report_delay(ctx, chain, start) + _judge_start(ctx, chain, start)
+    return None, []
 
 
 def _task_oriented(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
