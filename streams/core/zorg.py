@@ -96,10 +96,7 @@ def relink(ctx: Context, chain: Chain) -> list[Event]:
 
 def _product_fits(t: Toewijzing, z: ZorgLine) -> bool:
     v = t.current()
-    if v is None:
-        return False
-    return all(a is None or b is None or a == b
-               for a, b in ((v.categorie, z.categorie), (v.code, z.code)))
+    return v is not None and _same_product((v.categorie, v.code), (z.categorie, z.code))
 
 
 def find_toewijzing(chain: Chain, z: ZorgLine) -> tuple[str, str] | None:
@@ -132,13 +129,15 @@ def find_start(chain: Chain, stop: ZorgLine) -> ZorgLine | None:
     is optional in 305 and 307: absent on one side, it does not tell them apart)."""
     found = [z for z in chain.zorg.values()
              if z.msg == "305" and z.counts() and z.toewijzing == stop.toewijzing
-             and z.begindatum == stop.begindatum and _same_product(z, stop)]
+             and z.begindatum == stop.begindatum
+             and _same_product((z.categorie, z.code), (stop.categorie, stop.code))]
     return min(found, key=lambda z: (z.received, z.line_key)) if found else None
 
 
-def _same_product(a: ZorgLine, b: ZorgLine) -> bool:
-    return all(x is None or y is None or x == y
-               for x, y in ((a.categorie, b.categorie), (a.code, b.code)))
+def _same_product(a: tuple[str | None, str | None], b: tuple[str | None, str | None]
+                  ) -> bool:
+    """(categorie, code) pairs: a part absent on either side does not tell them apart."""
+    return all(x is None or y is None or x == y for x, y in zip(a, b, strict=True))
 
 
 def try_link(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
@@ -179,7 +178,8 @@ def _restore_start(ctx: Context, chain: Chain, stop: ZorgLine
         start = chain.zorg.get(w.withdrew or "")
         if w.received > stop.received and start is not None and start.msg == "305" \
                 and not start.not_sent and start.toewijzing == stop.toewijzing \
-                and start.begindatum == stop.begindatum and _same_product(start, stop):
+                and start.begindatum == stop.begindatum \
+                and _same_product((start.categorie, start.code), (stop.categorie, stop.code)):
             start.withdrawn, w.withdrew = False, None
             return start, _report_delay(ctx, chain, start) + _judge_start(ctx, chain, start)
     return None, []
@@ -256,8 +256,7 @@ def uncount(ctx: Context, chain: Chain, old: ZorgLine) -> list[Event]:
 
 def _still_stopped(ctx: Context, chain: Chain, start: ZorgLine) -> list[Event]:
     """Care duration of a start whose stop no longer counts: from another stop, or none."""
-    stops = [z for z in chain.zorg.values() if z.msg == "307" and z.counts()
-             and z.start == start.line_key and z.reden != TEMPORARY]
+    stops = _definitive_stops(chain, start.line_key)
     if not stops:
         return forget(ctx, chain, "care_duration", start.line_key)
     return _stop_ends_start(ctx, chain, min(stops, key=lambda z: (z.received, z.line_key)))
@@ -344,9 +343,13 @@ def assignment_care(ctx: Context, chain: Chain, key: str) -> list[Event]:
                    "days", chain.domain, chain.gemeente, chain.aanbieder, first.message_key)
 
 
+def _definitive_stops(chain: Chain, start: str) -> list[ZorgLine]:
+    return [z for z in chain.zorg.values() if z.msg == "307" and z.counts()
+            and z.start == start and z.reden != TEMPORARY]
+
+
 def definitively_stopped(chain: Chain, start: str) -> bool:
-    return any(z.msg == "307" and z.counts() and z.start == start and z.reden != TEMPORARY
-               for z in chain.zorg.values())
+    return bool(_definitive_stops(chain, start))
 
 
 def on_stop_due(ctx: Context, chain: Chain, start_key: str, due: date) -> list[Event]:
