@@ -63,9 +63,11 @@ def create_app(s: LiveSettings, registry: CollectorRegistry | None = None) -> fa
     # the broker make the topic with its defaults (records of 1 MB, no compaction)
 
     async def declare() -> None:
-        for topic in outputs:
-            await topic.maybe_declare()
-        declared.set()
+        try:
+            for topic in outputs:
+                await topic.maybe_declare()
+        finally:  # never hold the agent for good: a failure here is Faust's to report
+            declared.set()
 
     app.task(declare)
     return app
