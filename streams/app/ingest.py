@@ -19,7 +19,14 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
 from streams.app.config import MAX_RECORD, LiveSettings
-from streams.app.records import Router, message_key, message_value, tick_value
+from streams.app.records import (
+    FAILURE_KEY,
+    Router,
+    failure_value,
+    message_key,
+    message_value,
+    tick_value,
+)
 from streams.core.model import Failure
 from streams.core.ticks import Tick, Timeline
 from streams.replay.parallel import parsed_inputs
@@ -80,6 +87,9 @@ async def _send_all(s: LiveSettings, producer: Any, paths: tuple[Path, ...],
         if isinstance(parsed, Failure):
             topic, key, value = router.dead_letter(parsed, raw)
             sent.add(await producer.send(topic, value, key=key))
+            # and a notice without the input to the workers, which count parse failures
+            sent.add(await producer.send(s.topics.input, failure_value(parsed),
+                                         key=FAILURE_KEY))
             report.dead_letters[parsed.reason] += 1
             continue
         await broadcast(timeline.start(parsed[0].received))

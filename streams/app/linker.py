@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from streams.app.config import LiveSettings
 from streams.app.metrics import Metrics
 from streams.app.partition import Changelog, PartitionStore, Producer
-from streams.app.records import Output, Router, decode_input
+from streams.app.records import Output, Reported, Router, decode_input
 from streams.core.engine import Engine
 from streams.core.events import Alert, Event, TrajectoryUpdated
 from streams.core.model import Failure
@@ -156,7 +156,10 @@ class Linker:
                     value: bytes | None, caught_up: bool) -> None:
         partition = part.store.partition
         record = decode_input(value, key, f"{self.settings.topics.input}/{partition}/{offset}")
-        if isinstance(record, Failure):
+        if isinstance(record, Reported):  # the ingest has dead-lettered it: counted only
+            self.metrics.failure(record.failure)
+            outputs = []
+        elif isinstance(record, Failure):
             self.metrics.failure(record)
             outputs = [self.router.dead_letter(record, value)]
         else:

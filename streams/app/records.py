@@ -1,7 +1,8 @@
 """What travels on the topics (schemas/): input records in, output records out.
 
-Input values are JSON: a parsed message record (what `ketenlink parse` prints) or a clock
-record (`{"record": "tick", ...}`). Anything else — not JSON, the wrong shape, a message on
+Input values are JSON: a parsed message record (what `ketenlink parse` prints), a clock
+record (`{"record": "tick", ...}`), or the failure record of an input the ingest could not
+parse (counted, already dead-lettered). Anything else — not JSON, the wrong shape, a message on
 the wrong key — is a failure for the dead-letter topic, never an exception. Output events
 are routed by type through one table (architecture §1), each to (topic, key, value).
 """
@@ -24,6 +25,7 @@ from streams.core.events import (
     TrajectoryUpdated,
     UnitLinked,
 )
+from streams.core.frozen import record
 from streams.core.keys import partition_key
 from streams.core.model import Failure, Message
 from streams.core.outputs import (
@@ -33,11 +35,23 @@ from streams.core.outputs import (
     step_record,
     trajectory_update_record,
 )
-from streams.core.records import from_json, invalid
+from streams.core.records import from_json, invalid, reported
 from streams.core.ticks import Tick
 
 Output = tuple[str, bytes, bytes | None]  # topic, key, value (None: a tombstone)
-Input = Message | Tick | Failure
+FAILURE_KEY = b"~failure"
+
+
+@record
+class Reported:
+    """An input the ingest could not parse and has sent to the dead-letter topic itself:
+    on the input topic only so that the worker counts it (product.md §5: parse failures
+    by reason on /metrics)."""
+
+    failure: Failure
+
+
+Input = Message | Tick | Failure | Reported
 
 
 def message_key(m: Message) -> bytes:
@@ -46,6 +60,11 @@ def message_key(m: Message) -> bytes:
 
 def message_value(m: Message) -> bytes:
     return orjson.dumps(m)
+
+
+def failure_value(f: Failure) -> bytes:
+    """The failure record alone (reason, source, digest): no input bytes, no personal data."""
+    return orjson.dumps(failure_record(f))
 
 
 def tick_value(t: Tick) -> bytes:
@@ -61,6 +80,9 @@ def decode_input(value: bytes | None, key: bytes | None, source: str) -> Input:
         return invalid(f"not JSON: {err}", source, data)
     if isinstance(raw, dict) and raw.get("record") == "tick":
         return _tick(raw, source, data)
+    found = reported(raw)
+    if found is not None:
+        return Reported(found)
     parsed = from_json(raw, source, data)
     if isinstance(parsed, Failure):
         return parsed

@@ -93,6 +93,18 @@ def from_json(raw: Any, source: str, data: bytes) -> Parsed:
         return invalid(str(err), source, data)
 
 
+def reported(raw: Any) -> Failure | None:
+    """A failure record as `ketenlink parse` writes it (a producer's report of an input it
+    could not parse), or None when `raw` is not a valid one."""
+    if not isinstance(raw, dict) or raw.get("record") != "failure":
+        return None
+    try:
+        f: Failure = _build(Failure, raw)
+    except _Invalid:
+        return None
+    return f
+
+
 def invalid(detail: str, source: str, data: bytes) -> Failure:
     return Failure("failure", "invalid_record", detail, source,
                    hashlib.sha256(data).hexdigest(), len(data), None)

@@ -122,14 +122,14 @@ def test_every_topic_record_matches_its_schema(gold: Gold) -> None:
     validators = {name: Draft202012Validator(
         orjson.loads((ROOT / "schemas" / f"{name}.schema.json").read_bytes()),
         format_checker=FormatChecker())
-        for name in ("message", "tick", *filter(None, SCHEMAS.values()))}
+        for name in ("message", "tick", "failure", *filter(None, SCHEMAS.values()))}
     seen: Counter[str] = Counter()
     for topic, schema in SCHEMAS.items():
         for _, value in read_topic(gold.bootstrap, f"gold.{topic}"):
             if value is None:
                 continue  # a tombstone
             record = orjson.loads(value)
-            name = schema or ("tick" if record["record"] == "tick" else "message")
+            name = schema or record["record"]  # input: message, tick or failure
             validators[name].validate(record)
             seen[name] += 1
     assert min(seen.values()) >= 1 and set(seen) == set(validators), seen
@@ -223,6 +223,26 @@ def jsonl_messages(gold: Gold) -> list[tuple[str, str]]:
     summary = orjson.loads((gold.out / "summary.json").read_bytes())
     return [(key.split()[0], key.split()[1]) for key, n in summary["messages"]["by_type"].items()
             for _ in range(n)]
+
+
+def test_the_worker_counts_the_parse_failures_of_the_ingest(gold: Gold) -> None:
+    """The ingest dead-letters what it cannot parse; /metrics counts it all the same, by
+    reason (product.md §5), as rejects.jsonl of the replay lists it."""
+    want = Counter(r["reason"] for r in jsonl(gold.out / "rejects.jsonl"))
+    assert len(want) >= 3
+
+    def counted() -> Counter[str]:
+        _, body = gold.worker.get("/metrics")
+        return Counter({sample.labels["reason"]: int(sample.value)
+                        for family in text_string_to_metric_families(body.decode())
+                        for sample in family.samples
+                        if sample.name == "ketenlink_parse_failures_total" and sample.value})
+
+    wait_until(lambda: counted() == want, 30, "the parse failures on /metrics",
+               lambda: f"{counted()} != {want}")
+    dead = Counter(orjson.loads(v)["reason"] for _, v in read_topic(gold.bootstrap,
+                                                                    "gold.dead-letter") if v)
+    assert dead == want  # sent once, by the ingest
 
 
 POISON = {

@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from streams.app.config import MAX_RECORD, Topics
-from streams.app.records import Router
+from streams.app.records import FAILURE_KEY, Reported, Router, decode_input, failure_value
 from streams.core.model import Failure, Message
 from streams.core.records import from_json
 from tests.conftest import heen
@@ -68,3 +68,17 @@ def test_a_dead_letter_carries_its_input_unless_too_large_for_a_record(decoder: 
         else:
             assert f"{size} bytes, is too large for a record" in record["detail"]
             assert record["digest"] == failure.digest
+
+
+def test_a_failure_the_ingest_reports_is_counted_not_dead_lettered_again(decoder: Any) -> None:
+    """The ingest dead-letters an input it cannot parse, and sends the workers the failure
+    record alone, so that /metrics counts parse failures by reason (product.md §5)."""
+    f = decoder.parse(b"<Bericht><Client><Bsn>999996708</Bsn>", "in/bad.xml", None)
+    assert isinstance(f, Failure)
+    value = failure_value(f)
+    assert b"999996708" not in value  # the input itself stays on the dead-letter topic
+    assert decode_input(value, FAILURE_KEY, "input/0/7") == Reported(f)
+    broken = orjson.dumps({**orjson.loads(value), "size": "17"})
+    wrong = decode_input(broken, FAILURE_KEY, "input/0/8")
+    assert isinstance(wrong, Failure)
+    assert (wrong.reason, wrong.source) == ("invalid_record", "input/0/8")
