@@ -124,13 +124,16 @@ def _by_period(chain: Chain, z: ZorgLine) -> tuple[str, str] | None:
     return (max(fits)[1], "periode") if fits else None
 
 
-def find_start(chain: Chain, stop: ZorgLine) -> ZorgLine | None:
+def find_start(chain: Chain, stop: ZorgLine, task_oriented: bool = False) -> ZorgLine | None:
     """The current status-1 start with the same toewijzing + Product + Begindatum (Product
-    is optional in 305 and 307: absent on one side, it does not tell them apart)."""
+    is optional in 305 and 307: absent on one side, it does not tell them apart). A
+    task-oriented stop looks among the task-oriented starts only: a numbered start that
+    waits for its toewijzing has no toewijzing yet either."""
     found = [z for z in chain.zorg.values()
              if z.msg == "305" and z.counts() and z.toewijzing == stop.toewijzing
              and z.begindatum == stop.begindatum
-             and _same_product((z.categorie, z.code), (stop.categorie, stop.code))]
+             and _same_product((z.categorie, z.code), (stop.categorie, stop.code))
+             and not (task_oriented and _numbered(z))]
     return min(found, key=lambda z: (z.received, z.line_key)) if found else None
 
 
@@ -189,16 +192,21 @@ def _task_oriented(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
     """domain.md §3: in the task-oriented variant (no toewijzing) a line has no
     ToewijzingNummer and its key is Product + Begindatum; a stop names its start by that
     key (§4), and then it links to something."""
-    if z.msg != "307" or z.nummer or z.beschikking_key or z.start is not None:
+    if z.msg != "307" or _numbered(z) or z.start is not None:
         return []
-    start = find_start(chain, z)  # toewijzing None on both sides
-    if start is None or start.nummer or start.beschikking_key:
+    start = find_start(chain, z, task_oriented=True)  # toewijzing None on both sides
+    if start is None:
         return []
     z.start, z.rule = start.line_key, "product_begindatum"
     link = chain.links[z.line_key] = UnitLinked(z.line_key, "line", start.line_key, None,
                                                 z.rule, z.start)
     events: list[Event] = [link, *ctx.alerts.resolve("unlinked", z.line_key, ctx.today)]
     return events + (_judge(ctx, chain, z) if z.counts() else [])
+
+
+def _numbered(z: ZorgLine) -> bool:
+    """Names a toewijzing (by number or 2.x Beschikking): not task-oriented."""
+    return bool(z.nummer or z.beschikking_key)
 
 
 def _judge(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
@@ -208,8 +216,8 @@ def _judge(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
 def _withdraw(ctx: Context, chain: Chain, w: ZorgLine) -> list[Event]:
     """Status 3: the earlier line with the same key is considered not sent."""
     earlier = [o for o in chain.zorg.values() if o.status != "3" and not o.withdrawn
-               and o.message_key != w.message_key and o.same_key(w)
-               and not _stopped(chain, o)]
+               and o.message_key != w.message_key and o.received <= w.received
+               and o.same_key(w) and not _stopped(chain, o)]
     if not earlier:
         return []  # it may still come (out of order): see _early_withdrawal
     return _withdrawn(ctx, chain, w, max(earlier, key=lambda o: (o.received, o.line_key)))
@@ -263,12 +271,16 @@ def _still_stopped(ctx: Context, chain: Chain, start: ZorgLine) -> list[Event]:
 
 
 def _corrected(ctx: Context, chain: Chain, w: ZorgLine) -> list[Event]:
-    """A withdrawal that reached its line after the new line of the same message was
-    judged: that line is the correction after all, and not late (product.md §4)."""
-    for z in chain.zorg.values():
-        if z.message_key == w.message_key and z.counts() and not z.correction \
-                and z.toewijzing == w.toewijzing and z.toewijzing is not None \
-                and _is_correction(chain, z):
+    """A withdrawal that reached its line after the line replacing it was judged: the new
+    line of the same message, else the first one received on or after the withdrawal (read
+    before it: any order, product.md §1), is the correction after all, and not late (§4)."""
+    new = [z for z in chain.zorg.values()
+           if z.counts() and not z.correction and z.msg == w.msg
+           and z.toewijzing == w.toewijzing and z.toewijzing is not None
+           and (z.message_key == w.message_key or z.received >= w.received)]
+    for z in sorted(new, key=lambda z: (z.message_key != w.message_key, z.received,
+                                        z.line_key)):
+        if _is_correction(chain, z):
             z.correction = True
             return ctx.alerts.resolve("start_late" if z.msg == "305" else "stop_late",
                                       z.line_key, ctx.today)
@@ -276,8 +288,12 @@ def _corrected(ctx: Context, chain: Chain, w: ZorgLine) -> list[Event]:
 
 
 def _is_correction(chain: Chain, z: ZorgLine) -> bool:
+    """`z` replaces a withdrawn line of the same toewijzing (product.md §4); a task-oriented
+    line, which has none, one of the same Product that is task-oriented too."""
     for o in chain.zorg.values():
-        if o.withdrawn and not o.replaced and o.msg == z.msg and o.toewijzing == z.toewijzing:
+        if o.withdrawn and not o.replaced and o.msg == z.msg and o.toewijzing == z.toewijzing \
+                and (z.toewijzing is not None or (
+                    not _numbered(o) and (o.categorie, o.code) == (z.categorie, z.code))):
             o.replaced = True
             return True
     return False
@@ -369,7 +385,7 @@ def on_stop_due(ctx: Context, chain: Chain, start_key: str, due: date) -> list[E
 
 def on_unlinked_due(ctx: Context, chain: Chain, line_key: str, due: date) -> list[Event]:
     z = chain.zorg.get(line_key)
-    if z is None or z.toewijzing is not None or z.start is not None or z.status == "3":
-        return []  # linked: to its toewijzing, or (task-oriented) to its start
+    if z is None or z.toewijzing is not None or z.start is not None or not z.counts():
+        return []  # linked (to its toewijzing, or task-oriented to its start), or not sent
     return ctx.alerts.raise_("unlinked", line_key, chain.party(line_key), due, ctx.today,
                              ctx.alerts_from)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -427,3 +428,79 @@ def test_a_withdrawn_task_oriented_stop_takes_its_care_duration_along(decoder: A
                          date(2024, 4, 3), "W")])
     assert ("care_duration", "jw:438:12345678:S:2024-03-05#0") in [
         (e.metric, e.subject) for e in events if isinstance(e, StepWithdrawn)]
+
+
+def test_a_line_withdrawn_before_its_unlinked_due_date_raises_nothing(decoder: Any) -> None:
+    """product.md §4: a withdrawn line is considered not sent; `unlinked` is not raised on
+    it (toewijzing 4242 is never known)."""
+    lost = Start("4242", "54", None, date(2024, 3, 1), date(2024, 3, 1))
+    events = replay([msg(decoder, "305", [lost], date(2024, 4, 2), "X"),
+                     msg(decoder, "305", [replace(lost, status="3")], date(2024, 4, 3), "W"),
+                     msg(decoder, "301", [Toegewezen("9", "45", None, date(2024, 4, 20),
+                                                     date(2024, 4, 20), None)],
+                         date(2024, 4, 20), "F")])  # the clock passes due(2 April, 5)
+    assert [r for r in rules(events) if r[0] == "unlinked"] == []
+
+
+def test_a_task_oriented_stop_is_no_correction_of_another_withdrawn_stop(
+        decoder: Any) -> None:
+    """A stop of toewijzing 4242 (not known yet) withdrawn earlier is no line that the
+    task-oriented stop replaces (product.md §4: of the same toewijzing): the late task
+    stop is judged, and 4242's own correction is not judged late later on."""
+    task_start = Start(None, "45", "45A48", None, date(2024, 3, 4))
+    numbered = Start("4242", "54", None, date(2024, 3, 1), date(2024, 3, 1))
+    events = replay([
+        msg(decoder, "307", [Stop(numbered, date(2024, 3, 29), "31")], date(2024, 4, 2), "X"),
+        msg(decoder, "307", [Stop(numbered, date(2024, 3, 29), "31", "3")], date(2024, 4, 3),
+            "W"),
+        msg(decoder, "305", [task_start], date(2024, 3, 5), "S"),
+        msg(decoder, "307", [Stop(task_start, date(2024, 3, 29), "31")], date(2024, 4, 20),
+            "P"),  # due(29 March, 5) = 8 April
+        msg(decoder, "301", [Toegewezen("4242", "54", None, date(2024, 3, 1), date(2024, 3, 1),
+                                        date(2024, 3, 29))], date(2024, 4, 21), "A"),
+        msg(decoder, "305", [numbered], date(2024, 4, 21), "B"),
+        msg(decoder, "307", [Stop(numbered, date(2024, 3, 28), "31")], date(2024, 4, 22), "C"),
+    ])
+    late = {a[2] for a in alerts(events) if a[0] == "stop_late"}
+    assert late == {"jw:440:12345678:P:2024-04-20#0"}
+
+
+@pytest.mark.parametrize("numbered_received", [date(2024, 3, 4), date(2024, 3, 6)])
+def test_a_waiting_numbered_start_does_not_hide_the_task_oriented_one(
+        decoder: Any, numbered_received: date) -> None:
+    task_start = Start(None, "45", "45A48", None, date(2024, 3, 4))
+    numbered = Start("4242", "45", "45A48", date(2024, 3, 1), date(2024, 3, 4))  # 301 unknown
+    events = replay([msg(decoder, "305", [numbered], numbered_received, "N"),
+                     msg(decoder, "305", [task_start], date(2024, 3, 5), "S"),
+                     msg(decoder, "307", [Stop(task_start, date(2024, 3, 29), "31")],
+                         date(2024, 4, 2), "P")])
+    start = "jw:438:12345678:S:2024-03-05#0"
+    assert links(events)["jw:440:12345678:P:2024-04-02#0"] == (start, "product_begindatum",
+                                                               start)
+    assert steps(events)[("care_duration", start)] == 25
+
+
+@pytest.mark.parametrize("order", ["receipt", "resent_read_first"])
+def test_a_withdrawal_takes_the_line_received_before_it_not_the_one_sent_again(
+        decoder: Any, order: str) -> None:
+    """S1 is withdrawn on 20 March and sent again (S2) on the 25th; read in any order, W
+    withdraws S1, and S2 replaces it: a correction, not late (product.md §1, §4)."""
+    a = msg(decoder, "301", [T], date(2024, 3, 1), "A")
+    s1 = msg(decoder, "305", [S], date(2024, 3, 12), "B")
+    w = msg(decoder, "305", [replace(S, status="3")], date(2024, 3, 20), "W")
+    s2 = msg(decoder, "305", [S], date(2024, 3, 25), "D")
+    events = replay([a, s1, w, s2] if order == "receipt" else [a, s1, s2, w])
+    final = {k: v for k, v in _final_steps(events).items() if k[0] == "start_report_delay"}
+    assert final == {("start_report_delay", "jw:438:12345678:D:2024-03-25#0"): 10}
+    assert [a[1] for a in alerts(events) if a[0] == "start_late"] in ([], ["raised",
+                                                                           "resolved"])
+
+
+def _final_steps(events: list[Event]) -> dict[tuple[str, str], int]:
+    out: dict[tuple[str, str], int] = {}
+    for e in events:
+        if isinstance(e, StepMeasured):
+            out[(e.metric, e.subject)] = e.value
+        elif isinstance(e, StepWithdrawn):
+            out.pop((e.metric, e.subject), None)
+    return out
