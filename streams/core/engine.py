@@ -152,6 +152,8 @@ class Engine:
             elif before is not None and t.first_received != first:  # its first 301 went
                 ctx.due.add(toewijzingen.start_due(ctx, t, before),
                             f"start_missing|{chain.key}|{t.key}")
+            if t.first_received != first:
+                events += zorg.rejudge_starts(ctx, chain, {t.key})
         return events
 
     def _chain_work(self, ctx: Context, m: Message) -> list[Event] | None:
@@ -166,7 +168,9 @@ class Engine:
             return None
         chain.seen.add(seen)
         if m.msg == "301":
-            events = toewijzingen.on_301(ctx, chain, m) + zorg.relink(ctx, chain)
+            events, moved = toewijzingen.on_301(ctx, chain, m)
+            events += zorg.rejudge_starts(ctx, chain, moved) if moved else []
+            events += zorg.relink(ctx, chain)
             events += requests.relink(ctx, chain)
             events += requests.answer_301(ctx, chain, m)
         elif m.msg in ("315", "317"):

@@ -25,20 +25,29 @@ def version_of(m: Message, line: Line) -> Version:
                    line.referentie_aanbieder, line.beschikking_key)
 
 
-def on_301(ctx: Context, chain: Chain, m: Message) -> list[Event]:
+def on_301(ctx: Context, chain: Chain, m: Message) -> tuple[list[Event], set[str]]:
+    """The 301's versions; returns the events and the toewijzingen whose first 301 moved
+    (an older version read late: their starts are judged again, OP271)."""
     events: list[Event] = []
+    moved: set[str] = set()
     for line in m.lines:
         assert line.toewijzing_key is not None  # the parser gives every 301 line a key
         toewijzing = chain.toewijzingen.get(line.toewijzing_key)
         if toewijzing is None:
             toewijzing = chain.toewijzingen[line.toewijzing_key] = Toewijzing(line.toewijzing_key)
         before = toewijzing.current()
+        first = toewijzing.first_received if toewijzing.versions else None
         toewijzing.versions.append(version_of(m, line))
         rule = "toewijzingnummer" if line.toewijzing_nummer else "beschikking"
         chain.links[line.line_key] = UnitLinked(line.line_key, "line", toewijzing.key, None, rule)
         events.append(chain.links[line.line_key])
         events += changed(ctx, chain, toewijzing, before)
-    return events
+        if first is not None and toewijzing.first_received != first:
+            moved.add(toewijzing.key)
+            if before is not None and toewijzing.current() is before:  # else changed() did
+                ctx.due.add(start_due(ctx, toewijzing, before),
+                            f"start_missing|{chain.key}|{toewijzing.key}")
+    return events, moved
 
 
 def changed(ctx: Context, chain: Chain, t: Toewijzing, before: Version | None) -> list[Event]:

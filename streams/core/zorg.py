@@ -318,6 +318,25 @@ def _judge_start(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
     return events
 
 
+def rejudge_starts(ctx: Context, chain: Chain, keys: set[str]) -> list[Event]:
+    """OP271 again for the starts of toewijzingen whose first 301 moved (an older version
+    read late, or the first one not sent): the same verdict as in receipt order."""
+    events: list[Event] = []
+    for z in chain.zorg.values():
+        if z.msg != "305" or z.toewijzing not in keys or not z.counts() or z.correction \
+                or z.line_key not in chain.links:
+            continue
+        t = chain.toewijzingen[z.toewijzing]
+        due = ctx.calendar.due(max(z.begindatum, t.first_received), ctx.terms.start_late)
+        if z.received > due:
+            events += ctx.alerts.raise_("start_late", z.line_key, chain.party(z.line_key),
+                                        due, ctx.today, ctx.alerts_from,
+                                        late=ctx.calendar.between(due, z.received))
+        else:
+            events += ctx.alerts.resolve("start_late", z.line_key, ctx.today)
+    return events
+
+
 def _judge_stop(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
     assert z.einddatum is not None
     events: list[Event] = []

@@ -342,12 +342,36 @@ def test_the_first_301_that_counts_is_the_one_sent_again_after_a_rejection(
     refused = Heen(head("jw", "301", ident="A", day=date(2024, 3, 1)), [(BSN, [retro])])
     again = Toegewezen("1001", "45", "45A48", date(2024, 3, 15), date(2024, 2, 1), None)
     start = Start("1001", "45", "45A48", date(2024, 2, 1), date(2024, 2, 5))
-    events = replay([at(decoder, refused.xml(), date(2024, 3, 1)),
-                     at(decoder, refused.retour("R", date(2024, 3, 2), header_codes=("0001",)),
-                        date(2024, 3, 2)),
-                     msg(decoder, "301", [again], date(2024, 3, 15), "A2"),
-                     msg(decoder, "305", [start], date(2024, 3, 20), "B")])  # due 22 March
+    first, rejection = (at(decoder, refused.xml(), date(2024, 3, 1)),
+                        at(decoder, refused.retour("R", date(2024, 3, 2),
+                                                   header_codes=("0001",)), date(2024, 3, 2)))
+    sent_again = msg(decoder, "301", [again], date(2024, 3, 15), "A2")
+    started = msg(decoder, "305", [start], date(2024, 3, 20), "B")  # due 22 March
+    events = replay([first, rejection, sent_again, started])
     assert [r for r in rules(events) if r[0] == "start_late"] == []
+    # the rejection read after the start: judged again, the same verdict in the end
+    events = replay([first, sent_again, started, rejection])
+    assert [r[1] for r in rules(events) if r[0] == "start_late"] in ([], ["raised", "resolved"])
+
+
+@pytest.mark.parametrize("order", ["receipt", "newest_first"])
+def test_an_older_version_read_late_moves_the_first_301(decoder: Any, order: str) -> None:
+    """start_missing and start_late count from the received date of the toewijzing's first
+    301 (product.md §4), also when its older version is read after the newer one."""
+    v1 = msg(decoder, "301", [Toegewezen("1001", "45", "45A48", date(2024, 3, 1),
+                                         date(2024, 2, 1), None)], date(2024, 3, 1), "A1")
+    v2 = msg(decoder, "301", [Toegewezen("1001", "45", "45A48", date(2024, 3, 4),
+                                         date(2024, 2, 1), date(2024, 12, 31))],
+             date(2024, 3, 4), "A2")
+    tick = msg(decoder, "301", [Toegewezen("9", "54", None, date(2024, 6, 3), date(2024, 6, 3),
+                                           None)], date(2024, 6, 3), "F")
+    versions = [v1, v2] if order == "receipt" else [v2, v1]
+    events = replay([*versions, tick])  # no start: due(1 March, 20) = 2 April
+    assert [r[:3] for r in rules(events)] == [("start_missing", "raised", date(2024, 4, 2))]
+    start = msg(decoder, "305", [Start("1001", "45", "45A48", date(2024, 2, 1),
+                                       date(2024, 2, 5))], date(2024, 3, 11), "S")
+    events = replay([v1, v2, start, tick] if order == "receipt" else [v2, start, v1, tick])
+    assert [r[:3] for r in rules(events)] == [("start_late", "raised", date(2024, 3, 8))]
 
 
 def test_a_task_oriented_stop_names_its_start_by_product_and_begindatum(decoder: Any) -> None:
