@@ -80,8 +80,8 @@ def decode_input(value: bytes | None, key: bytes | None, source: str) -> Input:
         return invalid(f"not JSON: {err}", source, data)
     if isinstance(raw, dict) and raw.get("record") == "tick":
         return _tick(raw, source, data)
-    found = reported(raw)
-    if found is not None:
+    found = reported(raw) if key == FAILURE_KEY else None
+    if found is not None:  # any other failure record is dead-lettered, as before
         return Reported(found)
     parsed = from_json(raw, source, data)
     if isinstance(parsed, Failure):

@@ -82,3 +82,5 @@ def test_a_failure_the_ingest_reports_is_counted_not_dead_lettered_again(decoder
     wrong = decode_input(broken, FAILURE_KEY, "input/0/8")
     assert isinstance(wrong, Failure)
     assert (wrong.reason, wrong.source) == ("invalid_record", "input/0/8")
+    # under another key (not the ingest's): a failure record for the dead-letter topic
+    assert decode_input(value, b"jw:0363:12345678", "input/0/9") == f
