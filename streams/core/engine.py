@@ -141,6 +141,7 @@ class Engine:
                 counted = z.counts()
                 z.not_sent = True
                 events += zorg.uncount(ctx, chain, z) if counted else []
+                events += zorg.unwithdraw(ctx, chain, z) if z.withdrew else []
         for t in chain.toewijzingen.values():
             before, first = t.current(), t.first_received
             for v in t.versions:

@@ -78,8 +78,9 @@ def _early_withdrawal(chain: Chain, z: ZorgLine) -> ZorgLine | None:
     before it, that withdraws nothing yet and has `z`'s key: `z` is the line it withdraws
     (product.md §1: any order)."""
     for w in chain.zorg.values():
-        if w.status == "3" and w.withdrew is None and w.received >= z.received \
-                and w.message_key != z.message_key and w.same_key(z):
+        if w.status == "3" and w.withdrew is None and not w.not_sent \
+                and w.received >= z.received and w.message_key != z.message_key \
+                and w.same_key(z):
             return w
     return None
 
@@ -215,12 +216,26 @@ def _judge(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
 
 def _withdraw(ctx: Context, chain: Chain, w: ZorgLine) -> list[Event]:
     """Status 3: the earlier line with the same key is considered not sent."""
+    if w.not_sent:
+        return []  # its own retour rejected it: it withdraws nothing
     earlier = [o for o in chain.zorg.values() if o.status != "3" and not o.withdrawn
                and o.message_key != w.message_key and o.received <= w.received
                and o.same_key(w) and not _stopped(chain, o)]
     if not earlier:
         return []  # it may still come (out of order): see _early_withdrawal
     return _withdrawn(ctx, chain, w, max(earlier, key=lambda o: (o.received, o.line_key)))
+
+
+def unwithdraw(ctx: Context, chain: Chain, w: ZorgLine) -> list[Event]:
+    """A status-3 line that turns out not sent (its retour rejects it, product.md §4)
+    withdrew nothing: the line it took counts again, measured and judged again."""
+    old = chain.zorg.get(w.withdrew or "")
+    w.withdrew = None
+    if old is None or not old.withdrawn:
+        return []
+    old.withdrawn = False
+    events = _report_delay(ctx, chain, old)
+    return events + (_judge(ctx, chain, old) if old.line_key in chain.links else [])
 
 
 def _stopped(chain: Chain, start: ZorgLine) -> bool:

@@ -528,3 +528,25 @@ def _final_steps(events: list[Event]) -> dict[tuple[str, str], int]:
         elif isinstance(e, StepWithdrawn):
             out.pop((e.metric, e.subject), None)
     return out
+
+
+@pytest.mark.parametrize("rejection", ["header_0001", "line_9063", "retour_read_first"])
+def test_a_withdrawal_its_retour_rejects_withdraws_nothing(decoder: Any,
+                                                           rejection: str) -> None:
+    """product.md §4: a heenbericht (or line) its retour rejects is considered not sent;
+    a status-3 line so rejected leaves the start it named counting."""
+    withdrawing = Heen(head("jw", "305", ident="W", day=date(2024, 3, 14)),
+                       [(BSN, [replace(S, status="3")])])
+    codes: dict[str, Any] = ({"line_codes": {0: ("9063",)}} if rejection == "line_9063"
+                             else {"header_codes": ("0001",)})
+    w = at(decoder, withdrawing.xml(), date(2024, 3, 14))
+    r = at(decoder, withdrawing.retour("R", date(2024, 3, 15), **codes), date(2024, 3, 15))
+    tick = msg(decoder, "301", [Toegewezen("9", "54", None, date(2024, 5, 30),
+                                           date(2024, 5, 30), None)], date(2024, 5, 30), "F")
+    sent = [msg(decoder, "301", [T], date(2024, 3, 1), "A"),
+            msg(decoder, "305", [S], date(2024, 3, 12), "B")]
+    events = replay([*sent, *([r, w] if rejection == "retour_read_first" else [w, r]), tick])
+    start = "jw:438:12345678:B:2024-03-12#0"
+    assert {k: v for k, v in _final_steps(events).items() if k[0] != "retour_time"} == {
+        ("assignment_care", TOEWIJZING): 7, ("start_report_delay", start): 1}
+    assert [r for r in rules(events) if r[0].startswith("start")] == []
