@@ -176,17 +176,33 @@ def try_link(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
 def _restore_start(ctx: Context, chain: Chain, stop: ZorgLine
                    ) -> tuple[ZorgLine | None, list[Event]]:
     """domain.md §6: a start cannot be withdrawn once stopped (retour 9071). A withdrawal
-    received after this stop, but read before it, withdrew its start: that is undone, and
-    the start counts (and is measured) again."""
+    received on or after this stop's day, but read before it, withdrew its start: that is
+    undone, and the start counts (and is measured) again. Only a stop that counts does so
+    (the caller marks a new line withdrawn while it links, so that is asked of the lines
+    that withdraw)."""
+    if stop.not_sent or any(w.withdrew == stop.line_key for w in chain.zorg.values()):
+        return None, []
     for w in chain.zorg.values():
         start = chain.zorg.get(w.withdrew or "")
-        if w.received > stop.received and start is not None and start.msg == "305" \
+        if w.received >= stop.received and start is not None and start.msg == "305" \
                 and not start.not_sent and start.toewijzing == stop.toewijzing \
                 and start.begindatum == stop.begindatum \
                 and _same_product((start.categorie, start.code), (stop.categorie, stop.code)):
-            start.withdrawn, w.withdrew = False, None
-            return start, _report_delay(ctx, chain, start) + _judge_start(ctx, chain, start)
+            return start, _undo(ctx, chain, w, start)
     return None, []
+
+
+def _undo(ctx: Context, chain: Chain, w: ZorgLine, old: ZorgLine) -> list[Event]:
+    """`w` withdrew nothing after all: `old` counts again (measured and judged), and a new
+    line of `w`'s message is no correction of it, so it is judged late like any other."""
+    old.withdrawn, old.replaced, w.withdrew = False, False, None
+    events = _report_delay(ctx, chain, old)
+    events += _judge(ctx, chain, old) if old.line_key in chain.links else []
+    for z in chain.zorg.values():
+        if z.message_key == w.message_key and z.correction and z.counts():
+            z.correction = False
+            events += _late(ctx, chain, z)
+    return events
 
 
 def _task_oriented(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
@@ -220,7 +236,7 @@ def _withdraw(ctx: Context, chain: Chain, w: ZorgLine) -> list[Event]:
         return []  # its own retour rejected it: it withdraws nothing
     earlier = [o for o in chain.zorg.values() if o.status != "3" and not o.withdrawn
                and o.message_key != w.message_key and o.received <= w.received
-               and o.same_key(w) and not _stopped(chain, o)]
+               and o.same_key(w) and not _stopped(chain, o, w.received)]
     if not earlier:
         return []  # it may still come (out of order): see _early_withdrawal
     return _withdrawn(ctx, chain, w, max(earlier, key=lambda o: (o.received, o.line_key)))
@@ -230,19 +246,17 @@ def unwithdraw(ctx: Context, chain: Chain, w: ZorgLine) -> list[Event]:
     """A status-3 line that turns out not sent (its retour rejects it, product.md §4)
     withdrew nothing: the line it took counts again, measured and judged again."""
     old = chain.zorg.get(w.withdrew or "")
-    w.withdrew = None
     if old is None or not old.withdrawn:
+        w.withdrew = None
         return []
-    old.withdrawn = False
-    events = _report_delay(ctx, chain, old)
-    return events + (_judge(ctx, chain, old) if old.line_key in chain.links else [])
+    return _undo(ctx, chain, w, old)
 
 
-def _stopped(chain: Chain, start: ZorgLine) -> bool:
+def _stopped(chain: Chain, start: ZorgLine, by: date) -> bool:
     """domain.md §6: a start cannot be deleted after it was stopped (first delete the stop;
-    retour 9071)."""
+    retour 9071): stopped by a stop received on or before `by`, the withdrawal's day."""
     return start.msg == "305" and any(z.msg == "307" and z.counts()
-                                      and z.start == start.line_key
+                                      and z.start == start.line_key and z.received <= by
                                       for z in chain.zorg.values())
 
 
@@ -268,12 +282,25 @@ def uncount(ctx: Context, chain: Chain, old: ZorgLine) -> list[Event]:
     t = chain.toewijzingen[old.toewijzing]
     v = t.current()
     if old.msg == "305":
+        events += _let_go(ctx, chain, old)
         events += assignment_care(ctx, chain, old.toewijzing)
         if v is not None:  # judged again when due (at once if that has passed)
             ctx.due.add(start_due(ctx, t, v), f"start_missing|{chain.key}|{t.key}")
     elif start is not None and v is not None and v.einddatum is not None:
         ctx.due.add(ctx.calendar.due(v.einddatum, ctx.terms.stop),
                     f"stop_missing|{chain.key}|{start}")
+    return events
+
+
+def _let_go(ctx: Context, chain: Chain, start: ZorgLine) -> list[Event]:
+    """Stops that named a start which no longer counts name the current start with its
+    key instead, if there is one (product.md §3: the current status-1 line), else none."""
+    events: list[Event] = []
+    for z in chain.zorg.values():
+        if z.msg == "307" and z.start == start.line_key and z.counts() \
+                and z.toewijzing is not None:
+            z.start = None
+            events += try_link(ctx, chain, z)
     return events
 
 
@@ -317,15 +344,10 @@ def _is_correction(chain: Chain, z: ZorgLine) -> bool:
 def _judge_start(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
     assert z.toewijzing is not None
     t = chain.toewijzingen[z.toewijzing]
-    party = chain.party(z.line_key)
     events = ctx.alerts.resolve("start_missing", t.key, ctx.today)
     z.correction = _is_correction(chain, z)
     events += assignment_care(ctx, chain, t.key)
-    due = ctx.calendar.due(max(z.begindatum, t.first_received), ctx.terms.start_late)
-    if z.received > due and not z.correction:  # OP271
-        events += ctx.alerts.raise_("start_late", z.line_key, party, due, ctx.today,
-                                    ctx.alerts_from,
-                                    late=ctx.calendar.between(due, z.received))
+    events += _late(ctx, chain, z)
     v = t.current()
     if v is not None and v.einddatum is not None and not v.deleted:
         ctx.due.add(ctx.calendar.due(v.einddatum, ctx.terms.stop),
@@ -338,45 +360,60 @@ def rejudge_starts(ctx: Context, chain: Chain, keys: set[str]) -> list[Event]:
     read late, or the first one not sent): the same verdict as in receipt order."""
     events: list[Event] = []
     for z in chain.zorg.values():
-        if z.msg != "305" or z.toewijzing not in keys or not z.counts() or z.correction \
-                or z.line_key not in chain.links:
-            continue
-        t = chain.toewijzingen[z.toewijzing]
-        due = ctx.calendar.due(max(z.begindatum, t.first_received), ctx.terms.start_late)
-        if z.received > due:
-            events += ctx.alerts.raise_("start_late", z.line_key, chain.party(z.line_key),
-                                        due, ctx.today, ctx.alerts_from,
-                                        late=ctx.calendar.between(due, z.received))
-        else:
-            events += ctx.alerts.resolve("start_late", z.line_key, ctx.today)
+        if z.msg == "305" and z.toewijzing in keys and z.counts() and not z.correction \
+                and z.line_key in chain.links:
+            late = z.received > _start_late_due(ctx, chain, z)
+            events += _late(ctx, chain, z) if late else ctx.alerts.resolve(
+                "start_late", z.line_key, ctx.today)
     return events
 
 
 def _judge_stop(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
-    assert z.einddatum is not None
-    events: list[Event] = []
     z.correction = _is_correction(chain, z)
-    after_temporary = z.reden != TEMPORARY and any(
-        o.msg == "307" and o.counts() and o.start == z.start and o.reden == TEMPORARY
-        and o is not z for o in chain.zorg.values())
-    due = ctx.calendar.due(z.einddatum, ctx.terms.stop)
-    if z.received > due and not z.correction and not after_temporary:  # OP272
-        events += ctx.alerts.raise_("stop_late", z.line_key, chain.party(z.line_key), due,
-                                    ctx.today, ctx.alerts_from,
-                                    late=ctx.calendar.between(due, z.received))
-    return events + _stop_ends_start(ctx, chain, z)
+    return _late(ctx, chain, z) + _stop_ends_start(ctx, chain, z)
+
+
+def _start_late_due(ctx: Context, chain: Chain, z: ZorgLine) -> date:
+    assert z.toewijzing is not None
+    first = chain.toewijzingen[z.toewijzing].first_received
+    return ctx.calendar.due(max(z.begindatum, first), ctx.terms.start_late)
+
+
+def _late(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
+    """start_late (OP271: due(max(Begindatum, first 301 received), 5)) or stop_late (OP272:
+    due(Einddatum, 5)); a correction is not judged again, nor a definitive stop after a
+    temporary one (the day it became definitive is not in the message)."""
+    if z.correction:
+        return []
+    if z.msg == "305":
+        due = _start_late_due(ctx, chain, z)
+    else:
+        assert z.einddatum is not None
+        if z.reden != TEMPORARY and any(
+                o.msg == "307" and o.counts() and o.start == z.start and o.reden == TEMPORARY
+                and o is not z for o in chain.zorg.values()):
+            return []
+        due = ctx.calendar.due(z.einddatum, ctx.terms.stop)
+    if z.received <= due:
+        return []
+    return ctx.alerts.raise_(f"{'start' if z.msg == '305' else 'stop'}_late", z.line_key,
+                             chain.party(z.line_key), due, ctx.today, ctx.alerts_from,
+                             late=ctx.calendar.between(due, z.received))
 
 
 def _stop_ends_start(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
     """A definitive stop of a known start: stop_missing resolved, care duration measured."""
     if z.reden == TEMPORARY or z.start is None:
         return []
-    assert z.einddatum is not None
     start = chain.zorg[z.start]
+    # of several definitive stops, the first received ends the care, in any read order
+    first = min(_definitive_stops(chain, start.line_key) or [z],
+                key=lambda o: (o.received, o.line_key))
+    assert first.einddatum is not None
     events = ctx.alerts.resolve("stop_missing", start.line_key, ctx.today)
     return events + measure(ctx, "care_duration", start.line_key,
-                            (z.einddatum - start.begindatum).days, "days", chain.domain,
-                            chain.gemeente, chain.aanbieder, z.message_key)
+                            (first.einddatum - start.begindatum).days, "days", chain.domain,
+                            chain.gemeente, chain.aanbieder, first.message_key)
 
 
 def assignment_care(ctx: Context, chain: Chain, key: str) -> list[Event]:

@@ -550,3 +550,69 @@ def test_a_withdrawal_its_retour_rejects_withdraws_nothing(decoder: Any,
     assert {k: v for k, v in _final_steps(events).items() if k[0] != "retour_time"} == {
         ("assignment_care", TOEWIJZING): 7, ("start_report_delay", start): 1}
     assert [r for r in rules(events) if r[0].startswith("start")] == []
+
+
+def _end_state(events: list[Event]) -> tuple[dict[str, Any], dict[tuple[str, str], int],
+                                             set[tuple[str, str]]]:
+    """What the outputs hold at the end: links, process times, alerts still open."""
+    status = {(a[0], a[2]): a[1] for a in alerts(events)}
+    return (links(events), _final_steps(events),
+            {k for k, v in status.items() if v == "raised"})
+
+
+def _orders(decoder: Any, case: str) -> tuple[list[Message], list[Message]]:
+    """(receipt order, another read order) of one story about one start (product.md §1)."""
+    def m(kind: str, lines: list[Any], day: date, ident: str) -> Message:
+        return msg(decoder, kind, lines, day, ident)
+    a, tick = m("301", [T], date(2024, 3, 1), "A"), m("301", [Toegewezen(
+        "9", "54", None, date(2024, 8, 1), date(2024, 8, 1), None)], date(2024, 8, 1), "F")
+    withdraw = replace(S, status="3")
+    s = m("305", [S], date(2024, 3, 12), "B")
+    if case == "stop_then_start_not_sent":  # the start rejected (0001), sent again
+        h = Heen(head("jw", "305", ident="B", day=date(2024, 3, 12)), [(BSN, [S])])
+        s, r = at(decoder, h.xml(), date(2024, 3, 12)), at(decoder, h.retour(
+            "R", date(2024, 3, 13), header_codes=("0001",)), date(2024, 3, 13))
+        s2 = m("305", [S], date(2024, 3, 14), "B2")
+        p = m("307", [Stop(S, date(2024, 5, 31), "31")], date(2024, 6, 3), "C")
+        return [a, s, r, s2, p, tick], [a, s, p, r, s2, tick]
+    if case == "two_definitive_stops":
+        p1 = m("307", [Stop(S, date(2024, 5, 31), "31")], date(2024, 6, 3), "C1")
+        p2 = m("307", [Stop(S, date(2024, 6, 7), "34")], date(2024, 6, 3), "C2")
+        return [a, s, p1, p2, tick], [a, s, p2, p1, tick]
+    if case == "withdrawn_stop_restores_nothing":
+        x = m("307", [Stop(S, date(2024, 5, 31), "31")], date(2024, 6, 3), "X")
+        wx = m("307", [Stop(S, date(2024, 5, 31), "31", "3")], date(2024, 6, 4), "WX")
+        ws = m("305", [withdraw], date(2024, 6, 5), "WS")
+        return [a, s, x, wx, ws, tick], [a, x, wx, ws, s, tick]
+    if case in ("stop_after_withdrawal", "stop_same_day_as_withdrawal"):
+        w = m("305", [withdraw], date(2024, 6, 4), "W")
+        day = date(2024, 6, 5) if case == "stop_after_withdrawal" else date(2024, 6, 4)
+        p = m("307", [Stop(S, date(2024, 5, 31), "31")], day, "C")
+        return [a, s, w, p, tick], [a, s, p, w, tick]
+    assert case == "restored_start_unmakes_the_correction"
+    p = m("307", [Stop(S, date(2024, 5, 31), "31")], date(2024, 6, 3), "C")
+    wr = m("305", [withdraw, Start("1001", "45", "45A48", INGANG, date(2024, 6, 3))],
+           date(2024, 6, 17), "W")  # withdraws nothing (S is stopped): a new start, late
+    return [a, s, p, wr, tick], [a, s, wr, p, tick]
+
+
+@pytest.mark.parametrize(("case", "care"), [
+    ("stop_then_start_not_sent", ("jw:438:12345678:B2:2024-03-14#0", 81)),
+    ("two_definitive_stops", ("jw:438:12345678:B:2024-03-12#0", 81)),
+    ("withdrawn_stop_restores_nothing", None),
+    ("stop_after_withdrawal", None),
+    ("stop_same_day_as_withdrawal", ("jw:438:12345678:B:2024-03-12#0", 81)),
+    ("restored_start_unmakes_the_correction", ("jw:438:12345678:B:2024-03-12#0", 81)),
+])
+def test_starts_stops_and_withdrawals_end_the_same_in_any_read_order(
+        decoder: Any, case: str, care: tuple[str, int] | None) -> None:
+    receipt, other = _orders(decoder, case)
+    want, got = _end_state(replay(receipt)), _end_state(replay(other))
+    if case == "withdrawn_stop_restores_nothing":  # a withdrawn stop names the start it
+        want, got = want[1:], got[1:]  # stopped when it was read: in one order, none yet
+    assert got == want
+    want = _end_state(replay(receipt))
+    cares = {k[1]: v for k, v in want[1].items() if k[0] == "care_duration"}
+    assert cares == (dict([care]) if care else {})
+    if case == "restored_start_unmakes_the_correction":
+        assert ("start_late", "jw:438:12345678:W:2024-06-17#1") in want[2]
