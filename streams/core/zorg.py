@@ -198,6 +198,8 @@ def _undo(ctx: Context, chain: Chain, w: ZorgLine, old: ZorgLine) -> list[Event]
     old.withdrawn, old.replaced, w.withdrew = False, False, None
     events = _report_delay(ctx, chain, old)
     events += _judge(ctx, chain, old) if old.line_key in chain.links else []
+    ctx.due.add(ctx.calendar.due(old.received, ctx.terms.unlinked),  # judged again, if
+                f"unlinked_zorg|{chain.key}|{old.line_key}")  # passed at the next tick
     for z in chain.zorg.values():
         if z.message_key == w.message_key and z.correction and z.counts():
             z.correction = False
@@ -212,12 +214,16 @@ def _task_oriented(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
     if z.msg != "307" or _numbered(z) or z.start is not None:
         return []
     start = find_start(chain, z, task_oriented=True)  # toewijzing None on both sides
-    if start is None:
-        return []
+    restored: list[Event] = []
+    if start is None and z.status != "3":
+        start, restored = _restore_start(ctx, chain, z)
+    if start is None or _numbered(start):
+        return restored
     z.start, z.rule = start.line_key, "product_begindatum"
     link = chain.links[z.line_key] = UnitLinked(z.line_key, "line", start.line_key, None,
                                                 z.rule, z.start)
-    events: list[Event] = [link, *ctx.alerts.resolve("unlinked", z.line_key, ctx.today)]
+    events: list[Event] = [*restored, link,
+                           *ctx.alerts.resolve("unlinked", z.line_key, ctx.today)]
     return events + (_judge(ctx, chain, z) if z.counts() else [])
 
 

@@ -589,6 +589,12 @@ def _orders(decoder: Any, case: str) -> tuple[list[Message], list[Message]]:
         day = date(2024, 6, 5) if case == "stop_after_withdrawal" else date(2024, 6, 4)
         p = m("307", [Stop(S, date(2024, 5, 31), "31")], day, "C")
         return [a, s, w, p, tick], [a, s, p, w, tick]
+    if case == "task_oriented_start_restored":  # no toewijzing: linked by its stop only
+        task = Start(None, "45", "45A48", None, date(2024, 3, 4))
+        ts = m("305", [task], date(2024, 3, 5), "S")
+        tp = m("307", [Stop(task, date(2024, 3, 29), "31")], date(2024, 4, 2), "P")
+        tw = m("305", [replace(task, status="3")], date(2024, 4, 3), "W")
+        return [ts, tp, tw, tick], [ts, tw, tp, tick]
     assert case == "restored_start_unmakes_the_correction"
     p = m("307", [Stop(S, date(2024, 5, 31), "31")], date(2024, 6, 3), "C")
     wr = m("305", [withdraw, Start("1001", "45", "45A48", INGANG, date(2024, 6, 3))],
@@ -603,6 +609,7 @@ def _orders(decoder: Any, case: str) -> tuple[list[Message], list[Message]]:
     ("stop_after_withdrawal", None),
     ("stop_same_day_as_withdrawal", ("jw:438:12345678:B:2024-03-12#0", 81)),
     ("restored_start_unmakes_the_correction", ("jw:438:12345678:B:2024-03-12#0", 81)),
+    ("task_oriented_start_restored", ("jw:438:12345678:S:2024-03-05#0", 25)),
 ])
 def test_starts_stops_and_withdrawals_end_the_same_in_any_read_order(
         decoder: Any, case: str, care: tuple[str, int] | None) -> None:
