@@ -351,7 +351,7 @@ def _judge_start(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
     assert z.toewijzing is not None
     t = chain.toewijzingen[z.toewijzing]
     events = ctx.alerts.resolve("start_missing", t.key, ctx.today)
-    z.correction = _is_correction(chain, z)
+    z.correction = z.correction or _is_correction(chain, z)  # judged again: no second one
     events += assignment_care(ctx, chain, t.key)
     events += _late(ctx, chain, z)
     v = t.current()
@@ -375,7 +375,7 @@ def rejudge_starts(ctx: Context, chain: Chain, keys: set[str]) -> list[Event]:
 
 
 def _judge_stop(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
-    z.correction = _is_correction(chain, z)
+    z.correction = z.correction or _is_correction(chain, z)  # judged again: no second one
     return _late(ctx, chain, z) + _stop_ends_start(ctx, chain, z)
 
 
