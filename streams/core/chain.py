@@ -155,9 +155,10 @@ class Request:
 
     def link_target(self) -> Answer | None:
         """product.md §3: the answering 301 if there is one, else the final 319 (or 316
-        rejection), else the 319 "in onderzoek"."""
-        sent = sorted((a for a in self.answers if not a.not_sent),
-                      key=lambda a: (a.received, a.key))
+        rejection), else the 319 "in onderzoek". Answers that were not sent stay linked
+        while no other one is there (the link does not depend on when the retour came)."""
+        answers = sorted(self.answers, key=lambda a: (a.received, a.key))
+        sent = [a for a in answers if not a.not_sent] or answers
         for answer in sent:
             if answer.msg == "301":
                 return answer
@@ -165,6 +166,16 @@ class Request:
         if finals:
             return finals[-1]
         return sent[-1] if sent else None
+
+    def first_sent_or_not(self) -> Answer | None:
+        """The answer a 317 links to: the first one sent, else the first one at all."""
+        return self.first_answer() or min(self.answers, key=lambda a: (a.received, a.key),
+                                          default=None)
+
+    def in_onderzoek(self) -> Answer | None:
+        """The first 319 "in onderzoek" that counts (OP274/OP346: 8 weeks to decide)."""
+        return next((a for a in sorted(self.answers, key=lambda a: (a.received, a.key))
+                     if not a.final and not a.not_sent), None)
 
     def final_answer(self) -> Answer | None:
         return next((a for a in sorted(self.answers, key=lambda a: (a.received, a.key))

@@ -8,6 +8,7 @@ where it stopped.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 from streams.core import outputs, requests, retours, toewijzingen, trajectories, zorg
@@ -15,7 +16,7 @@ from streams.core.alerts import Alerts
 from streams.core.chain import Chain, chain_key
 from streams.core.config import Terms
 from streams.core.context import Context
-from streams.core.events import Event, TrajectoryUpdated
+from streams.core.events import Alert, Event, TrajectoryUpdated, UnitLinked
 from streams.core.frozen import record
 from streams.core.model import Message
 from streams.core.store import DueIndex, Store
@@ -69,9 +70,11 @@ class Engine:
         if m.retour:  # a retour again changes nothing by itself: the first one counts
             events = retours.on_retour(ctx, m)
             after = self._after_retour(ctx, m.heen_key or m.message_key, None)
-            if after and self.publish:  # a rejecting retour changed the chains
-                return self._published(events + after, m.heen_key)
-            return events + after
+            if not self.publish:
+                return events + after
+            events = self._stamped(events, m.heen_key or m.message_key)
+            # a rejecting retour changed the chains
+            return self._published(events + after, m.heen_key) if after else events
         if m.client is None:  # a 319: no chain to remember it in
             seen = f"s/{m.message_key}#{m.client_index}"
             if self.store.get(seen) is not None:
@@ -84,9 +87,23 @@ class Engine:
             if chain_events is None:
                 return []  # a duplicate
             events, key = chain_events, chain_key(m)
-        events += retours.on_heen(ctx, m, key)
+        met = retours.on_heen(ctx, m, key)  # its retour read before it, if any
+        events += self._stamped(met, m.message_key) if met and self.publish else met
         events += self._after_retour(ctx, m.message_key, (key,) if key else ())
         return self._published(events, m.message_key) if self.publish else events
+
+    def _stamped(self, events: list[Event], heen_key: str) -> list[Event]:
+        """Live: a retour's link and alerts name the trajectory of its heenbericht, as it
+        stands then (product.md §3: a retour joins its heenbericht's trajectory). A replay
+        looks every id up again in its final state, and skips this."""
+        heen: retours.Heen | None = self.store.get(f"h/{heen_key}")
+        chain: Chain | None = self.store.get(f"c/{heen.chains[0]}") if (
+            heen is not None and heen.chains) else None
+        if chain is None:
+            return events
+        tid = trajectories.trajectory_for(chain, heen_key)
+        return [replace(e, trajectory_id=tid) if tid and isinstance(e, UnitLinked | Alert)
+                and e.trajectory_id is None else e for e in events]
 
     def _published(self, events: list[Event], heen_key: str | None) -> list[Event]:
         """Live: the records of the trajectories that changed in the chains the message
@@ -118,13 +135,15 @@ class Engine:
             chain: Chain | None = self.store.get(f"c/{key}")
             if chain is None:
                 continue
+            found: list[Event] = []
             if heen.msg == "315" and r.refused_lines:  # only the lines it refused
-                events += requests.answer_316(ctx, chain, heen_key, r.key, r.received,
-                                              r.refused_lines)
-            events += requests.not_sent(ctx, chain, heen_key, r.whole_rejected,
-                                        r.rejected_lines)
-            events += self._not_sent(ctx, chain, heen_key, r)
-            events += trajectories.updated(chain)  # a toewijzing not sent is no care
+                found += requests.answer_316(ctx, chain, heen_key, r.key, r.received,
+                                             r.refused_lines)
+            found += requests.not_sent(ctx, chain, heen_key, r.whole_rejected,
+                                       r.rejected_lines)
+            found += self._not_sent(ctx, chain, heen_key, r)
+            found += trajectories.updated(chain)  # a toewijzing not sent is no care
+            events += trajectories.stamp(chain, found)
             self.store.put(f"c/{key}", chain)
         return events
 
@@ -216,7 +235,8 @@ class Engine:
         for due, token in self.due.pop_before(today):
             rule, _, subject = token.partition("|")
             if rule in _RETOUR_RULES:
-                events += retours.on_due(ctx, rule, subject, due)
+                found = retours.on_due(ctx, rule, subject, due)
+                events += self._stamped(found, subject) if self.publish and found else found
             elif rule == "unlinked_319":
                 ref, _, message_key = subject.partition("|")
                 events += requests.on_unlinked_319_due(ctx, ref, message_key, due)

@@ -199,7 +199,7 @@ def on_319(ctx: Context, m: Message) -> list[Event]:
         return []
     events = on_319_in_chain(ctx, chain, m) + trajectories.updated(chain)
     ctx.store.put(f"c/{chain.key}", chain)
-    return events
+    return trajectories.stamp(chain, events)
 
 
 def on_319_in_chain(ctx: Context, chain: Chain, m: Message) -> list[Event]:
@@ -209,15 +209,16 @@ def on_319_in_chain(ctx: Context, chain: Chain, m: Message) -> list[Event]:
     rejected = heen is not None and heen.retour is not None and heen.retour.whole_rejected
     if heen is not None and chain.key not in heen.chains:  # a retour read later finds it
         ctx.store.put(f"h/{heen.key}", replace(heen, chains=(*heen.chains, chain.key)))
-    for r in [r for r in chain.requests.values() if r.referentie == m.referentie_aanbieder]:
-        link = UnitLinked(m.message_key, "message", r.unit, None, "referentie")
-        chain.links[m.message_key] = link
-        events += [link, *ctx.alerts.resolve("unlinked", m.message_key, ctx.today)]
+    requests = [r for r in chain.requests.values() if r.referentie == m.referentie_aanbieder]
+    for r in requests:
+        if r is requests[0]:  # several lines under one reference (3.0/3.1): the first
+            link = UnitLinked(m.message_key, "message", r.unit, None, "referentie")
+            chain.links[m.message_key] = link
+            events += [link, *ctx.alerts.resolve("unlinked", m.message_key, ctx.today)]
         events += add_answer(ctx, chain, r, Answer(m.message_key, "319", m.received, final,
                                                    m.message_key, m.message_key, rejected))
-        if not final:  # OP274/OP346: a final answer within 8 weeks of the Dagtekening
-            due = r.dagtekening + timedelta(days=ctx.terms.undecided_days)
-            ctx.due.add(due, f"request_undecided|{chain.key}|{r.unit}")
+        if not final and not rejected:  # OP274/OP346: decided within 8 weeks
+            ctx.due.add(_undecided_due(ctx, r), f"request_undecided|{chain.key}|{r.unit}")
     return events
 
 
@@ -255,6 +256,10 @@ def _judge_again(ctx: Context, chain: Chain, r: Request, first: Answer | None,
     """After answers turned out not sent: the request's first and final answer anew."""
     events = _link(chain, r, r.rule or "referentie")
     now = r.first_answer()
+    if now is None and r.msg == "315" and _by_fit(r):  # 2.x: the next best fit, if any
+        best = _best_2x_answer(chain, r)
+        if best is not None:
+            return events + add_answer(ctx, chain, r, best, rule="score")
     if now is None:  # unanswered again: judged when due (at once if that has passed)
         events += forget(ctx, chain, "request_answer", r.unit)
         ctx.due.add(ctx.calendar.due(r.received, ctx.terms.answer),
@@ -262,9 +267,9 @@ def _judge_again(ctx: Context, chain: Chain, r: Request, first: Answer | None,
     elif now is not first:
         events += _judge_first(ctx, chain, r, now)
     if final is not None and r.final_answer() is None and now is not None:
-        ctx.due.add(r.dagtekening + timedelta(days=ctx.terms.undecided_days),
+        ctx.due.add(_undecided_due(ctx, r),
                     f"request_undecided|{chain.key}|{r.unit}")  # only "in onderzoek" left
-    return events
+    return events + _decided(ctx, chain, r)
 
 
 def add_answer(ctx: Context, chain: Chain, r: Request, answer: Answer,
@@ -280,12 +285,32 @@ def add_answer(ctx: Context, chain: Chain, r: Request, answer: Answer,
     if first is not None and first is not first_before:
         events += _judge_first(ctx, chain, r, first)
     if answer.final and not answer.not_sent:
-        events += ctx.alerts.resolve("request_undecided", r.unit, ctx.today)
+        events += _decided(ctx, chain, r)
     return events
 
 
+def _undecided_due(ctx: Context, r: Request) -> date:
+    return r.dagtekening + timedelta(days=ctx.terms.undecided_days)
+
+
+def _decided(ctx: Context, chain: Chain, r: Request) -> list[Event]:
+    """OP274/OP346: after a 319 "in onderzoek", a final answer within 8 weeks of the
+    request's Dagtekening. One received after that was overdue: `request_undecided` is
+    raised (if the clock has not done so yet) and resolved by it, whatever the allowed
+    lateness or the read order (product.md §4)."""
+    final, waiting = r.final_answer(), r.in_onderzoek()
+    if final is None:
+        return []
+    due = _undecided_due(ctx, r)
+    events: list[Event] = []
+    if waiting is not None and waiting.received <= final.received and final.received > due:
+        events += ctx.alerts.raise_("request_undecided", r.unit, chain.party(r.unit), due,
+                                    ctx.today, ctx.alerts_from)
+    return events + ctx.alerts.resolve("request_undecided", r.unit, ctx.today)
+
+
 def _link(chain: Chain, r: Request, rule: str) -> list[Event]:
-    target = r.link_target() if r.msg == "315" else r.first_answer()
+    target = r.link_target() if r.msg == "315" else r.first_sent_or_not()
     if target is None:
         return []
     dest = target.target if r.msg == "315" else target.message_key
@@ -309,6 +334,8 @@ def _judge_first(ctx: Context, chain: Chain, r: Request, first: Answer) -> list[
         events += ctx.alerts.raise_("request_answered_late", r.unit, chain.party(r.unit), due,
                                     ctx.today, ctx.alerts_from,
                                     late=ctx.calendar.between(due, first.received))
+    else:  # an earlier answer read after a late one: the first by received date counts
+        events += ctx.alerts.resolve("request_answered_late", r.unit, ctx.today)
     return events
 
 
@@ -326,6 +353,8 @@ def _unless_answered(ctx: Context, chain: Chain, unit: str, due: date, rule: str
                      final: bool) -> list[Event]:
     r = chain.requests.get(unit)
     if r is None or (r.final_answer() if final else r.first_answer()) is not None:
+        return []
+    if final and r.in_onderzoek() is None:  # "in onderzoek" not sent: no 8 weeks either
         return []
     return ctx.alerts.raise_(rule, unit, chain.party(unit), due, ctx.today, ctx.alerts_from)
 

@@ -80,8 +80,9 @@ def retour_link(heen_key: str, retour_key: str) -> UnitLinked:
 def on_heen(ctx: Context, m: Message, chain: str | None) -> list[Event]:
     """A new heenbericht, or its next client (duplicates are filtered before): wait for its
     retour. `chain`: the chain key of this record's units, if any."""
-    known: Heen | None = ctx.store.get(f"h/{m.message_key}") if m.client_index else None
-    if known is not None:  # another client of the same 2.x message: one heenbericht
+    known: Heen | None = ctx.store.get(f"h/{m.message_key}")
+    if known is not None:  # another client of the same 2.x message (or a reused key,
+        # TR056: the retour names the key, so it is one heenbericht): one heenbericht
         if chain is not None and chain not in known.chains:
             ctx.store.put(f"h/{known.key}", replace(known, chains=(*known.chains, chain)))
         return []
@@ -101,13 +102,14 @@ def on_heen(ctx: Context, m: Message, chain: str | None) -> list[Event]:
 def on_retour(ctx: Context, m: Message) -> list[Event]:
     retour = retour_of(m)
     heen: Heen | None = ctx.store.get(f"h/{retour.heen_key}")
+    pending: Retour | None = None if heen else ctx.store.get(f"p/{retour.heen_key}")
+    first = (heen.retour if heen else pending) or retour
     events: list[Event] = []
-    if retour.rejecting:  # raised even when the heenbericht itself is absent (product.md §4)
-        events += ctx.alerts.raise_(
+    if retour.rejecting and first.key == retour.key:  # only the retour that counts; raised
+        events += ctx.alerts.raise_(  # even when the heenbericht is absent (product.md §4)
             "retour_rejected", retour.heen_key, heen.party if heen else retour.party, None,
             ctx.today, ctx.alerts_from, codes=retour.rejecting)
     if heen is None:
-        pending: Retour | None = ctx.store.get(f"p/{retour.heen_key}")
         if pending is None:
             ctx.store.put(f"p/{retour.heen_key}", retour)
             ctx.due.add(ctx.calendar.due(retour.received, ctx.terms.unlinked),

@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
+
+from streams.core.config import Terms
 from streams.core.events import Event, StepMeasured, UnitLinked
 from streams.core.model import Message
 from streams.testing.lines import Aangevraagd, Toegewezen, Wijziging
 from streams.testing.messages import Heen
-from tests.conftest import BSN, head
+from tests.conftest import BSN, BSN2, head
 from tests.unit.scenario import alerts, at, replay
 
 MON = date(2024, 3, 4)  # due(Monday, 5) = Monday 11 March
@@ -288,3 +291,100 @@ def test_a_2x_request_answered_by_its_reference_takes_no_301_of_another(decoder:
         got = found(replay([both[i] for i in order]))
         assert (got["jw:446:12345678:V1:2020-02-03#0"],
                 got["jw:446:12345678:V2:2020-02-04#0"]) == ("jw:0363:1001", "jw:0363:1002")
+
+
+def test_the_first_answer_by_received_date_counts_in_any_read_order(decoder: Any) -> None:
+    """product.md §4: a late 301 read before an earlier 319 "in onderzoek" (on time): the
+    alert raised for the late one is resolved, and the measure names the 319."""
+    in_time = antwoord(decoder, date(2024, 3, 6), "2", "A1")
+    late = toewijzing(decoder, date(2024, 3, 20))
+    for order in ([vot(decoder), in_time, late], [vot(decoder), late, in_time]):
+        events = replay(order)
+        statuses = [r[1] for r in rules(events) if r[0] == "request_answered_late"]
+        assert statuses in ([], ["raised", "resolved"])
+        final = [e for e in events if isinstance(e, StepMeasured)
+                 and e.metric == "request_answer"][-1]
+        assert (final.value, final.msg) == (2, "jw:488:0363:A1:2024-03-06")
+
+
+@pytest.mark.parametrize("answered", [date(2024, 4, 30), date(2024, 5, 2)])
+@pytest.mark.parametrize("lateness", [0, 2])
+def test_a_final_answer_after_the_8_weeks_is_undecided_whatever_the_lateness(
+        decoder: Any, answered: date, lateness: int) -> None:
+    """product.md §4: due = Dagtekening + 56 days (29 April); a final answer after that
+    resolves the alert, so it was raised: also when it is read before the clock passes
+    the due date, and whatever the allowed lateness (the final state does not depend on
+    it)."""
+    events = replay([vot(decoder), antwoord(decoder, date(2024, 3, 6), "2", "A1"),
+                     toewijzing(decoder, answered)],
+                    Terms(alerts_from_days=0, allowed_lateness_days=lateness))
+    assert [r[:3] for r in rules(events) if r[0] == "request_undecided"] == [
+        ("request_undecided", "raised", date(2024, 4, 29)),
+        ("request_undecided", "resolved", date(2024, 4, 29))]
+
+
+def test_a_final_answer_on_the_due_date_is_in_time(decoder: Any) -> None:
+    events = replay([vot(decoder), antwoord(decoder, date(2024, 3, 6), "2", "A1"),
+                     toewijzing(decoder, date(2024, 4, 29))])
+    assert [r for r in rules(events) if r[0] == "request_undecided"] == []
+
+
+def test_an_in_onderzoek_answer_not_sent_starts_no_8_weeks(decoder: Any) -> None:
+    """A 319 its 320 rejects (0001) is no answer (product.md §4): the request is
+    unanswered, and not undecided as well."""
+    h = Heen(head("jw", "319", ident="A1", day=date(2024, 3, 6)), antwoord=("REF-1", "2", None))
+    later = Heen(head("jw", "315", ident="Z", day=date(2024, 5, 6)),
+                 [(BSN2, [Aangevraagd("REF-9", "45", "45A48", date(2024, 6, 1))])])
+    events = replay([vot(decoder), at(decoder, h.xml(), date(2024, 3, 6)),
+                     at(decoder, h.retour("R", date(2024, 3, 7), header_codes=("0001",)),
+                        date(2024, 3, 7)),
+                     at(decoder, later.xml(), date(2024, 5, 6))])
+    assert {r[0] for r in rules(events) if r[1] == "raised"} == {"request_unanswered"}
+
+
+@pytest.mark.parametrize("order", ["retour_last", "retour_first"])
+def test_a_request_stays_linked_to_an_answer_that_was_not_sent(decoder: Any,
+                                                               order: str) -> None:
+    h = Heen(head("jw", "319", ident="A", day=date(2024, 3, 5)), antwoord=("REF-1", "1", None))
+    answer = at(decoder, h.xml(), date(2024, 3, 5))
+    rejected = at(decoder, h.retour("R", date(2024, 3, 6), header_codes=("0001",)),
+                  date(2024, 3, 6))
+    events = replay([vot(decoder), answer, rejected] if order == "retour_last"
+                    else [answer, rejected, vot(decoder)])
+    assert found(events)[f"{VOT}#0"] == "jw:488:0363:A:2024-03-05"
+
+
+def test_a_2x_request_takes_the_next_fitting_301_when_its_answer_was_not_sent(
+        decoder: Any) -> None:
+    """Receipt order: the request, 301a (fits), 301b (fits too), then 0001 on 301a: 301b
+    answers the request, which is not unanswered."""
+    request = vot(decoder, date(2020, 2, 3), "2.3", "example",
+                  [Aangevraagd(None, "45", "45A48", date(2020, 3, 2))])
+
+    def sent(day: date, nr: str, ident: str) -> Heen:
+        h = Heen(head("jw", "301", "2.3", ident=ident, day=day),
+                 [(BSN, [Toegewezen(nr, "45", "45A48", day, date(2020, 3, 2), None,
+                                    beschikking=f"B{nr}")])])
+        h.beschikking = f"B{nr}"
+        return h
+    a, b = sent(date(2020, 2, 5), "1001", "T1"), sent(date(2020, 2, 6), "1002", "T2")
+    later = Heen(head("jw", "315", ident="Z", day=date(2020, 2, 20)), [(BSN2, [REQ])])
+    events = replay([request, at(decoder, a.xml(), date(2020, 2, 5)),
+                     at(decoder, b.xml(), date(2020, 2, 6)),
+                     at(decoder, a.retour("R", date(2020, 2, 7), header_codes=("0001",)),
+                        date(2020, 2, 7)),
+                     at(decoder, later.xml(), date(2020, 2, 20))])
+    assert found(events)["jw:446:12345678:V:2020-02-03#0"] == "jw:0363:1002"
+    assert [r for r in rules(events) if r[2] == date(2020, 2, 10)] == []
+
+
+def test_a_319_for_several_lines_under_one_reference_links_to_the_first(
+        decoder: Any) -> None:
+    """3.0: the 315 key was Product + ToewijzingIngangsdatum, so lines could share a
+    reference; the 319's own link names the first of them."""
+    lines = [Aangevraagd("REF-1", "45", "45A48", date(2024, 4, 1)),
+             Aangevraagd("REF-1", "45", "45A48", date(2024, 5, 1))]
+    events = replay([vot(decoder, release="3.0", lines=lines),
+                     antwoord(decoder, date(2024, 3, 5), "1", "A")])
+    links = [e for e in events if isinstance(e, UnitLinked) and e.unit.startswith("jw:488")]
+    assert {e.target for e in links} == {f"{VOT}#0"}

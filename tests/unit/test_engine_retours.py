@@ -105,3 +105,28 @@ def test_no_alert_due_before_alerts_from(decoder: Any) -> None:
     run_began_earlier = [filler(decoder, date(2024, 2, 1), "F0"), *early]  # from 2 March
     assert [a[0] for a in alerts(replay(run_began_earlier, Terms())) if a[2] == KEY] == [
         "retour_missing"]
+
+
+def test_a_second_retour_that_does_not_count_raises_nothing(decoder: Any) -> None:
+    """The first retour of a heenbericht counts (docs/decisions.md): a later one with 0001
+    neither makes it not sent nor raises retour_rejected."""
+    events = replay([at(decoder, H.xml(), MONDAY),
+                     at(decoder, H.retour("R1", date(2024, 3, 5)), date(2024, 3, 5)),
+                     at(decoder, H.retour("R2", date(2024, 3, 6), header_codes=("0001",)),
+                        date(2024, 3, 6)),
+                     filler(decoder, date(2024, 3, 20), "F1")])
+    assert [a for a in alerts(events) if a[2] == KEY] == []
+
+
+def test_a_reused_message_key_keeps_the_retour_it_has(decoder: Any) -> None:
+    """TR056: Identificatie is unique per sender; a second message with the same key (for
+    another client) is the same heenbericht: its retour stays linked, nothing is missing."""
+    other = heen("jw", "301", ident="T1")
+    other.clients = [("111222333", other.clients[0][1])]
+    events = replay([at(decoder, H.xml(), MONDAY),
+                     at(decoder, H.retour("R1", date(2024, 3, 5)), date(2024, 3, 5)),
+                     at(decoder, other.xml(), date(2024, 3, 6)),
+                     filler(decoder, date(2024, 3, 20), "F1")])
+    assert [a for a in alerts(events) if a[2] == KEY] == []
+    assert [e.value for e in events if isinstance(e, StepMeasured)
+            and e.subject == KEY] == [1]

@@ -141,3 +141,27 @@ def test_a_publishing_engine_tells_every_change_of_a_trajectorys_record(
     assert told == [[("assigned", None, None)], [("in_care", date(2024, 1, 10), None)],
                     [],  # the same toewijzing sent again: nothing changed
                     [("ended", date(2024, 1, 10), date(2024, 5, 31))]]
+
+
+def test_live_retours_and_319s_name_the_trajectory_of_what_they_answer(
+        decoder: Any) -> None:
+    """product.md §3/§6: a retour joins its heenbericht's trajectory, a 319 that of its
+    request; the live topics carry the id as it stands then (a replay looks it up again)."""
+    engine = Engine(MemoryStore(), MemoryDueIndex(), terms=Terms(alerts_from_days=0),
+                    publish=True)
+    request = Heen(head("jw", "315", ident="V", day=date(2024, 3, 4)),
+                   [(BSN, [Aangevraagd("REF-1", "45", "45A48", date(2024, 4, 1))])])
+    answer = Heen(head("jw", "319", ident="A", day=date(2024, 3, 14)),
+                  antwoord=("REF-1", "1", None))
+    events = engine.apply(at(decoder, request.xml(), date(2024, 3, 4)))
+    (chain,) = [c for _, c in engine.store.scan("c/")]
+    tid = chain.trajectory_of["jw:446:12345678:V:2024-03-04#0"]
+    events += engine.tick(date(2024, 3, 12))  # no retour by due(4 March, 3) = 7 March
+    events += engine.apply(at(decoder, answer.xml(), date(2024, 3, 14)))
+    events += engine.apply(at(decoder, request.retour("R", date(2024, 3, 15)),
+                              date(2024, 3, 15)))
+    named = {(type(e).__name__, e.rule if isinstance(e, Alert) else e.unit, e.trajectory_id)
+             for e in events if isinstance(e, UnitLinked | Alert)}
+    assert {(kind, what) for kind, what, traj in named if traj != tid} == set()
+    assert {"retour_missing", "retour_late", "request_answered_late",
+            "jw:488:0363:A:2024-03-14"} <= {what for _, what, _ in named}
