@@ -17,7 +17,7 @@ from streams.core.alerts import Party
 from streams.core.chain import Answer, Chain, Request
 from streams.core.context import Context
 from streams.core.events import Event, UnitLinked
-from streams.core.model import Message
+from streams.core.model import Line, Message
 from streams.core.retours import Heen
 from streams.core.steps import forget, measure
 
@@ -30,14 +30,16 @@ def ref_key(m: Message | Chain, ref: str) -> str:
 
 def on_request(ctx: Context, chain: Chain, m: Message) -> list[Event]:
     """A 315 (one request per line) or a 317 (one request for the whole message)."""
+    events: list[Event] = []
     if m.msg == "315":
         new = [Request(ln.line_key, "315", m.message_key, m.received, m.dagtekening,
                        ln.referentie_aanbieder, ln.categorie, ln.code, ln.toewijzing_ingangsdatum,
                        release=m.release)
-               for ln in m.lines]
+               for ln in m.lines if ln.status_aanlevering != "3"]
+        for w in [ln for ln in m.lines if ln.status_aanlevering == "3"]:
+            events += _withdraw(ctx, chain, m, w)
     else:
         new = [_vow(ctx, chain, m)]
-    events: list[Event] = []
     for r in new:  # all of them first: lines under one reference are told apart together
         chain.requests[r.unit] = r
         ctx.due.add(ctx.calendar.due(r.received, ctx.terms.answer),
@@ -47,6 +49,20 @@ def on_request(ctx: Context, chain: Chain, m: Message) -> list[Event]:
     for r in new:
         events += link_named(ctx, chain, r) + _earlier_answers(ctx, chain, r)
     return events
+
+
+def _withdraw(ctx: Context, chain: Chain, m: Message, w: Line) -> list[Event]:
+    """2.x 315 lines carry StatusAanlevering (domain.md §3): a status-3 line is no request;
+    it withdraws the earlier, unanswered request line with its key (Product +
+    ToewijzingIngangsdatum), which is then considered not sent: nothing is awaited."""
+    for r in chain.requests.values():
+        if r.msg == "315" and not r.not_sent and not r.answers and r.received <= m.received \
+                and r.message_key != m.message_key and (r.categorie, r.code, r.ingangsdatum) \
+                == (w.categorie, w.code, w.toewijzing_ingangsdatum):
+            r.not_sent = True
+            return [e for rule in ("request_unanswered", "request_undecided")
+                    for e in ctx.alerts.resolve(rule, r.unit, ctx.today)]
+    return []
 
 
 def _vow(ctx: Context, chain: Chain, m: Message) -> Request:
@@ -352,7 +368,7 @@ def on_undecided_due(ctx: Context, chain: Chain, unit: str, due: date) -> list[E
 def _unless_answered(ctx: Context, chain: Chain, unit: str, due: date, rule: str, *,
                      final: bool) -> list[Event]:
     r = chain.requests.get(unit)
-    if r is None or (r.final_answer() if final else r.first_answer()) is not None:
+    if r is None or r.not_sent or (r.final_answer() if final else r.first_answer()) is not None:
         return []
     if final and r.in_onderzoek() is None:  # "in onderzoek" not sent: no 8 weeks either
         return []

@@ -104,6 +104,7 @@ class Aangevraagd:
     einddatum: date | None = None
     beschikking: str | None = None
     volume: int = 4
+    status: str | None = None  # 2.x lines may carry StatusAanlevering (3: withdrawn)
 
     def node(self, head: Head, codes: tuple[str, ...] = ()) -> Node:
         if head.release.startswith("2."):
@@ -114,7 +115,7 @@ class Aangevraagd:
                  self.ingangsdatum.isoformat()),
                 *opt("ToewijzingEinddatum" if head.layout == "xsd" else "Einddatum",
                      self.einddatum),
-                omvang(self.volume), *_codes(codes),
+                omvang(self.volume), *opt("StatusAanlevering", self.status), *_codes(codes),
             ])
         return ("AangevraagdProduct", [
             ("ReferentieAanbieder", self.referentie or ""),

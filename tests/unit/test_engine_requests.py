@@ -388,3 +388,20 @@ def test_a_319_for_several_lines_under_one_reference_links_to_the_first(
                      antwoord(decoder, date(2024, 3, 5), "1", "A")])
     links = [e for e in events if isinstance(e, UnitLinked) and e.unit.startswith("jw:488")]
     assert {e.target for e in links} == {f"{VOT}#0"}
+
+
+def test_a_2x_request_line_with_status_3_withdraws_the_request(decoder: Any) -> None:
+    """2.x 315 lines carry StatusAanlevering: a status-3 line is no request, and the
+    request line it withdraws awaits no answer (nothing is unanswered)."""
+    line = Aangevraagd(None, "45", "45A48", date(2020, 3, 2))
+    withdrawal = Heen(head("jw", "315", "2.3", "example", "W", date(2020, 2, 4)),
+                      [(BSN, [Aangevraagd(None, "45", "45A48", date(2020, 3, 2), status="3")])])
+    later = Heen(head("jw", "315", ident="Z", day=date(2020, 2, 20)), [(BSN2, [REQ])])
+    events = replay([vot(decoder, date(2020, 2, 3), "2.3", "example", [line]),
+                     at(decoder, withdrawal.xml(), date(2020, 2, 4)),
+                     at(decoder, later.xml(), date(2020, 2, 20))])
+    assert [r for r in rules(events) if r[2] == date(2020, 2, 10)] == []
+    kept = replay([vot(decoder, date(2020, 2, 3), "2.3", "example", [line]),
+                   at(decoder, later.xml(), date(2020, 2, 20))])
+    assert [r[:2] for r in rules(kept) if r[2] == date(2020, 2, 10)] == [
+        ("request_unanswered", "raised")]
