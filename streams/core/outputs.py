@@ -91,6 +91,7 @@ def trajectory_event(chain: Chain, t: Trajectory) -> TrajectoryUpdated:
     starts, stops = _zorg(chain, t)
     requests = [chain.requests[u] for u in t.requests if u in chain.requests]
     stopped = _stopped(starts, stops)
+    ended = stopped is not None and not _awaits_start(chain, t, starts, stopped)
     return TrajectoryUpdated(
         t.id, chain.domain, chain.gemeente, chain.aanbieder, chain.client,
         tuple(t.toewijzingen), tuple(t.requests), tuple(t.merged),
@@ -101,7 +102,7 @@ def trajectory_event(chain: Chain, t: Trajectory) -> TrajectoryUpdated:
             (v.einddatum for v in care if v.einddatum), default=None),
         min((z.begindatum for z in starts), default=None),
         stopped.einddatum if stopped else None, stopped.reden if stopped else None,
-        _status(chain, t, bool(care), bool(starts), stopped is not None))
+        _status(chain, t, bool(care), bool(starts), stopped is not None, ended))
 
 
 def _assigned(chain: Chain, t: Trajectory) -> date | None:
@@ -139,11 +140,29 @@ def _categorie(chain: Chain, t: Trajectory) -> str | None:
     return next((chain.requests[u].categorie for u in t.requests if u in chain.requests), None)
 
 
-def _status(chain: Chain, t: Trajectory, care: bool, started: bool, stopped: bool) -> str:
-    """requested → rejected | assigned → in_care → ended; deleted when every toewijzing
-    was deleted (or never counted as sent)."""
+def _awaits_start(chain: Chain, t: Trajectory, starts: list[ZorgLine],
+                  stopped: ZorgLine) -> bool:
+    """A care toewijzing that has no start yet and runs past the last stop (the next one
+    of the episode): the trajectory waits for its care, it has not ended."""
+    begun = {z.toewijzing for z in starts}
+    for key in t.toewijzingen:
+        v = chain.toewijzingen[key].current()
+        if key not in begun and v is not None and not v.deleted and (
+                v.einddatum is None or stopped.einddatum is None
+                or v.einddatum > stopped.einddatum):
+            return True
+    return False
+
+
+def _status(chain: Chain, t: Trajectory, care: bool, started: bool, stopped: bool,
+            ended: bool) -> str:
+    """requested → rejected | assigned → in_care → ended; assigned again when the care
+    stopped but a later toewijzing of the episode has not started; deleted when every
+    toewijzing was deleted (or never counted as sent)."""
     if care:
-        return "ended" if stopped else "in_care" if started else "assigned"
+        if stopped:
+            return "ended" if ended else "assigned"
+        return "in_care" if started else "assigned"
     if t.toewijzingen:
         return "deleted"
     answers = [chain.requests[u].final_answer() for u in t.requests if u in chain.requests]

@@ -63,6 +63,17 @@ def test_a_temporary_stop_leaves_it_in_care_a_definitive_one_ends_it(decoder: An
         "ended", "2024-01-10", "2024-05-31", "02")
 
 
+def test_care_stopped_with_the_next_toewijzing_still_to_start_is_assigned(
+        decoder: Any) -> None:
+    """T2 adjoins T1 (one episode, product.md §3): T1's care stopped, T2's has not
+    started yet, so the trajectory waits for care rather than having ended."""
+    stop = ("307", [Stop(S1, date(2024, 6, 30), "31")], date(2024, 7, 1))
+    waiting = record(chain_after(decoder, ("301", [T1, T2], D), ("305", [S1], D), stop))
+    assert (waiting["status"], waiting["stopped"]) == ("assigned", "2024-06-30")
+    alone = record(chain_after(decoder, ("301", [T1], D), ("305", [S1], D), stop))
+    assert alone["status"] == "ended"
+
+
 def test_units_and_messages_find_the_trajectory_after_a_merge(decoder: Any) -> None:
     """A 305 linked to toewijzing 1 and the 301 message of toewijzing 2 name the one
     trajectory that remains once the two adjoining toewijzingen merged."""
