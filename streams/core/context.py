@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from streams.core.alerts import Alerts
@@ -20,3 +20,6 @@ class Context:
     alerts: Alerts
     today: date  # the engine clock (product.md §4 Clock)
     alerts_from: date  # alerts due before this are not raised (archive edge)
+    # units of the message being applied that its retour, read before it, rejected (0001
+    # or a line code): made "not sent" from the start (product.md §4)
+    not_sent: frozenset[str] = field(default_factory=frozenset)

@@ -67,6 +67,10 @@ class Engine:
     def apply(self, m: Message) -> list[Event]:
         """Apply one record. Duplicates (same message and client) change nothing."""
         ctx = self._context(m.received)
+        pending = None if m.retour else retours.waiting_retour(ctx, m)
+        known = pending or (self._retour_of(m.message_key) if m.client_index else None)
+        if known is not None and (known.whole_rejected or known.rejected_lines):
+            ctx.not_sent = retours.rejected_units(m, known)  # never counted, not undone
         if m.retour:  # a retour again changes nothing by itself: the first one counts
             events = retours.on_retour(ctx, m)
             after = self._after_retour(ctx, m.heen_key or m.message_key, None)
@@ -87,10 +91,15 @@ class Engine:
             if chain_events is None:
                 return []  # a duplicate
             events, key = chain_events, chain_key(m)
-        met = retours.on_heen(ctx, m, key)  # its retour read before it, if any
+        met = retours.on_heen(ctx, m, key, pending)  # its retour read before it, if any
         events += self._stamped(met, m.message_key) if met and self.publish else met
         events += self._after_retour(ctx, m.message_key, (key,) if key else ())
         return self._published(events, m.message_key) if self.publish else events
+
+    def _retour_of(self, heen_key: str) -> retours.Retour | None:
+        """The retour a heenbericht has (2.x: an earlier client's record met it)."""
+        heen: retours.Heen | None = self.store.get(f"h/{heen_key}")
+        return heen.retour if heen is not None else None
 
     def _stamped(self, events: list[Event], heen_key: str) -> list[Event]:
         """Live: a retour's link and alerts name the trajectory of its heenbericht, as it
@@ -154,13 +163,13 @@ class Engine:
         they settled is open again (product.md §4)."""
         rejected = {f"{heen_key}#{n}" for n in r.rejected_lines}
         events: list[Event] = []
-        for z in chain.zorg.values():
-            if z.message_key == heen_key and not z.not_sent and (
-                    r.whole_rejected or z.line_key in rejected):
-                counted = z.counts()
-                z.not_sent = True
-                events += zorg.uncount(ctx, chain, z) if counted else []
-                events += zorg.unwithdraw(ctx, chain, z) if z.withdrew else []
+        hit = [(z, z.counts()) for z in chain.zorg.values() if z.message_key == heen_key
+               and not z.not_sent and (r.whole_rejected or z.line_key in rejected)]
+        for z, _ in hit:  # all of them first: a correction rejected whole is no line at all
+            z.not_sent = True
+        for z, counted in hit:
+            events += zorg.uncount(ctx, chain, z) if counted else []
+            events += zorg.unwithdraw(ctx, chain, z) if z.withdrew else []
         for t in chain.toewijzingen.values():
             before, first = t.current(), t.first_received
             for v in t.versions:
@@ -190,6 +199,8 @@ class Engine:
         if m.msg == "301":
             events, moved = toewijzingen.on_301(ctx, chain, m)
             events += zorg.rejudge_starts(ctx, chain, moved) if moved else []
+            for toewijzing in sorted(moved):  # the Ingangsdatum in force may have changed
+                events += zorg.assignment_care(ctx, chain, toewijzing)
             events += zorg.relink(ctx, chain)
             events += requests.relink(ctx, chain)
             events += requests.answer_301(ctx, chain, m)

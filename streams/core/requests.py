@@ -56,7 +56,8 @@ def _withdraw(ctx: Context, chain: Chain, m: Message, w: Line) -> list[Event]:
     it withdraws the earlier, unanswered request line with its key (Product +
     ToewijzingIngangsdatum), which is then considered not sent: nothing is awaited."""
     for r in chain.requests.values():
-        if r.msg == "315" and not r.not_sent and not r.answers and r.received <= m.received \
+        if r.msg == "315" and not r.not_sent and r.received <= m.received and not any(
+                not a.not_sent and a.received <= m.received for a in r.answers) \
                 and r.message_key != m.message_key and (r.categorie, r.code, r.ingangsdatum) \
                 == (w.categorie, w.code, w.toewijzing_ingangsdatum):
             r.not_sent = True
@@ -131,7 +132,8 @@ def answer_301(ctx: Context, chain: Chain, m: Message) -> list[Event]:
     events: list[Event] = []
     for ln in m.lines:
         assert ln.toewijzing_key is not None
-        answer = Answer(ln.line_key, "301", m.received, True, ln.toewijzing_key, m.message_key)
+        answer = Answer(ln.line_key, "301", m.received, True, ln.toewijzing_key, m.message_key,
+                        ln.line_key in ctx.not_sent)
         if ln.referentie_aanbieder:
             same = [r for r in chain.requests.values() if r.referentie == ln.referentie_aanbieder]
             for r in _of_product(same, ln.categorie):
@@ -149,7 +151,8 @@ def _best_2x_request(chain: Chain, m: Message, categorie: str | None, code: str 
     301, whose requested Ingangsdatum fits best (exact product and nearest date score)."""
     scored = []
     for r in chain.requests.values():
-        if r.msg != "315" or not _by_fit(r) or r.first_answer() or r.received > m.received:
+        if r.msg != "315" or not _by_fit(r) or r.not_sent or r.first_answer() \
+                or r.received > m.received:
             continue
         if r.categorie != categorie:
             continue
@@ -222,7 +225,8 @@ def on_319_in_chain(ctx: Context, chain: Chain, m: Message) -> list[Event]:
     events: list[Event] = []
     final = m.verzoek_antwoord != IN_ONDERZOEK
     heen: Heen | None = ctx.store.get(f"h/{m.message_key}")  # a 319 that waited: its
-    rejected = heen is not None and heen.retour is not None and heen.retour.whole_rejected
+    rejected = m.message_key in ctx.not_sent or (
+        heen is not None and heen.retour is not None and heen.retour.whole_rejected)
     if heen is not None and chain.key not in heen.chains:  # a retour read later finds it
         ctx.store.put(f"h/{heen.key}", replace(heen, chains=(*heen.chains, chain.key)))
     requests = [r for r in chain.requests.values() if r.referentie == m.referentie_aanbieder]
@@ -272,12 +276,15 @@ def _judge_again(ctx: Context, chain: Chain, r: Request, first: Answer | None,
     """After answers turned out not sent: the request's first and final answer anew."""
     events = _link(chain, r, r.rule or "referentie")
     now = r.first_answer()
+    if r.in_onderzoek() is None:  # no "in onderzoek" that counts: no 8 weeks
+        events += ctx.alerts.resolve("request_undecided", r.unit, ctx.today)
     if now is None and r.msg == "315" and _by_fit(r):  # 2.x: the next best fit, if any
         best = _best_2x_answer(chain, r)
         if best is not None:
             return events + add_answer(ctx, chain, r, best, rule="score")
     if now is None:  # unanswered again: judged when due (at once if that has passed)
         events += forget(ctx, chain, "request_answer", r.unit)
+        events += ctx.alerts.resolve("request_answered_late", r.unit, ctx.today)
         ctx.due.add(ctx.calendar.due(r.received, ctx.terms.answer),
                     f"request_unanswered|{chain.key}|{r.unit}")
     elif now is not first:

@@ -77,9 +77,24 @@ def retour_link(heen_key: str, retour_key: str) -> UnitLinked:
     return UnitLinked(retour_key, "retour", heen_key, None, "header")
 
 
-def on_heen(ctx: Context, m: Message, chain: str | None) -> list[Event]:
+def waiting_retour(ctx: Context, m: Message) -> Retour | None:
+    """The retour of heenbericht `m` if it was read before it (and waits under `p/`)."""
+    pending: Retour | None = ctx.store.get(f"p/{m.message_key}")
+    return pending
+
+
+def rejected_units(m: Message, r: Retour) -> frozenset[str]:
+    """The units of `m` its retour `r` rejects: all of them (0001), or lines by code."""
+    if r.whole_rejected:
+        return frozenset([m.message_key, *(ln.line_key for ln in m.lines)])
+    return frozenset(f"{m.message_key}#{n}" for n in r.rejected_lines)
+
+
+def on_heen(ctx: Context, m: Message, chain: str | None,
+            pending: Retour | None) -> list[Event]:
     """A new heenbericht, or its next client (duplicates are filtered before): wait for its
-    retour. `chain`: the chain key of this record's units, if any."""
+    retour. `chain`: the chain key of this record's units, if any; `pending`: its retour,
+    read before it."""
     known: Heen | None = ctx.store.get(f"h/{m.message_key}")
     if known is not None:  # another client of the same 2.x message (or a reused key,
         # TR056: the retour names the key, so it is one heenbericht): one heenbericht
@@ -89,7 +104,6 @@ def on_heen(ctx: Context, m: Message, chain: str | None) -> list[Event]:
     heen = Heen(m.message_key, m.msg, party(m), m.received,
                 ctx.calendar.due(m.received, ctx.terms.retour), None,
                 () if chain is None else (chain,))
-    pending: Retour | None = ctx.store.get(f"p/{m.message_key}")
     if pending is None:
         ctx.store.put(f"h/{heen.key}", heen)
         ctx.due.add(heen.due, f"retour_missing|{heen.key}")

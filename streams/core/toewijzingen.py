@@ -26,8 +26,9 @@ def version_of(m: Message, line: Line) -> Version:
 
 
 def on_301(ctx: Context, chain: Chain, m: Message) -> tuple[list[Event], set[str]]:
-    """The 301's versions; returns the events and the toewijzingen whose first 301 moved
-    (an older version read late: their starts are judged again, OP271)."""
+    """The 301's versions; returns the events and the toewijzingen already known whose
+    first 301 or version in force changed (their starts are judged and measured again:
+    OP271, and assignment → care from the Ingangsdatum in force)."""
     events: list[Event] = []
     moved: set[str] = set()
     for line in m.lines:
@@ -37,11 +38,15 @@ def on_301(ctx: Context, chain: Chain, m: Message) -> tuple[list[Event], set[str
             toewijzing = chain.toewijzingen[line.toewijzing_key] = Toewijzing(line.toewijzing_key)
         before = toewijzing.current()
         first = toewijzing.first_received if toewijzing.versions else None
-        toewijzing.versions.append(version_of(m, line))
+        version = version_of(m, line)
+        version.not_sent = line.line_key in ctx.not_sent  # its retour, read first
+        toewijzing.versions.append(version)
         rule = "toewijzingnummer" if line.toewijzing_nummer else "beschikking"
         chain.links[line.line_key] = UnitLinked(line.line_key, "line", toewijzing.key, None, rule)
         events.append(chain.links[line.line_key])
         events += changed(ctx, chain, toewijzing, before)
+        if first is not None and toewijzing.current() is not before:
+            moved.add(toewijzing.key)
         if first is not None and toewijzing.first_received != first:
             moved.add(toewijzing.key)
             if before is not None and toewijzing.current() is before:  # else changed() did

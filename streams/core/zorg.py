@@ -35,14 +35,16 @@ def on_zorg(ctx: Context, chain: Chain, m: Message) -> list[Event]:
     events: list[Event] = []
     # withdrawals first: a correction (status 3 + new status 1, domain.md §6) may list
     # its lines in either order, and the new line is judged as a correction either way
+    renews = any(ln.status_aanlevering != "3" for ln in m.lines)
     for line in sorted(m.lines, key=lambda ln: ln.status_aanlevering != "3"):
         z = zorg_line(m, line)
+        z.not_sent = z.line_key in ctx.not_sent
         chain.zorg[z.line_key] = z
         ctx.due.add(ctx.calendar.due(z.received, ctx.terms.unlinked),
                     f"unlinked_zorg|{chain.key}|{z.line_key}")
         if z.status == "3":
             events += try_link(ctx, chain, z)  # linked, never judged
-            events += _withdraw(ctx, chain, z)
+            events += _withdraw(ctx, chain, z, correct=not renews)
         else:
             events += _new_line(ctx, chain, z)
     if m.msg == "305":  # a stop that came before its start names it now (out of order)
@@ -65,6 +67,9 @@ def _new_line(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
     order) turns out to be its own: then it never counts."""
     z.withdrawn = True  # not judged while it links: its key is compared once it is linked
     events = try_link(ctx, chain, z)
+    if z.not_sent:  # its retour, read first, rejected it: linked, and nothing more
+        z.withdrawn = False
+        return events
     early = _early_withdrawal(chain, z)
     z.withdrawn = early is not None
     if early is not None:
@@ -96,7 +101,11 @@ def relink(ctx: Context, chain: Chain) -> list[Event]:
 
 
 def _product_fits(t: Toewijzing, z: ZorgLine) -> bool:
-    v = t.current()
+    """The line's Product fits the toewijzing's: the version in force, else (every 301 of
+    it was not sent, yet it has a number) its newest, so that the link does not depend
+    on whether the retour was read first."""
+    v = t.current() or max(t.versions, key=lambda v: (v.stamp, v.received, v.line_key),
+                           default=None)
     return v is not None and _same_product((v.categorie, v.code), (z.categorie, z.code))
 
 
@@ -173,29 +182,35 @@ def try_link(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
     return events
 
 
-def _restore_start(ctx: Context, chain: Chain, stop: ZorgLine
+def _restore_start(ctx: Context, chain: Chain, stop: ZorgLine, task_oriented: bool = False
                    ) -> tuple[ZorgLine | None, list[Event]]:
     """domain.md §6: a start cannot be withdrawn once stopped (retour 9071). A withdrawal
     received on or after this stop's day, but read before it, withdrew its start: that is
     undone, and the start counts (and is measured) again. Only a stop that counts does so
     (the caller marks a new line withdrawn while it links, so that is asked of the lines
     that withdraw)."""
-    if stop.not_sent or any(w.withdrew == stop.line_key for w in chain.zorg.values()):
+    if stop.not_sent or any(w.withdrew == stop.line_key for w in chain.zorg.values()) \
+            or _early_withdrawal(chain, stop) is not None:  # withdrawn itself, read first
         return None, []
     for w in chain.zorg.values():
         start = chain.zorg.get(w.withdrew or "")
         if w.received >= stop.received and start is not None and start.msg == "305" \
                 and not start.not_sent and start.toewijzing == stop.toewijzing \
                 and start.begindatum == stop.begindatum \
+                and not (task_oriented and _numbered(start)) \
                 and _same_product((start.categorie, start.code), (stop.categorie, stop.code)):
-            return start, _undo(ctx, chain, w, start)
+            return start, _undo(ctx, chain, w, start, by=stop)
     return None, []
 
 
-def _undo(ctx: Context, chain: Chain, w: ZorgLine, old: ZorgLine) -> list[Event]:
+def _undo(ctx: Context, chain: Chain, w: ZorgLine, old: ZorgLine,
+          by: ZorgLine | None = None) -> list[Event]:
     """`w` withdrew nothing after all: `old` counts again (measured and judged), and a new
-    line of `w`'s message is no correction of it, so it is judged late like any other."""
+    line of `w`'s message is no correction of it, so it is judged late like any other.
+    `by`: the stop that undoes it (it names `old` itself)."""
     old.withdrawn, old.replaced, w.withdrew = False, False, None
+    if old.not_sent:
+        return []  # it does not count either way
     events = _report_delay(ctx, chain, old)
     events += _judge(ctx, chain, old) if old.line_key in chain.links else []
     ctx.due.add(ctx.calendar.due(old.received, ctx.terms.unlinked),  # judged again, if
@@ -204,7 +219,23 @@ def _undo(ctx: Context, chain: Chain, w: ZorgLine, old: ZorgLine) -> list[Event]
         if z.message_key == w.message_key and z.correction and z.counts():
             z.correction = False
             events += _late(ctx, chain, z)
+    if old.msg == "305":  # stops read while it was withdrawn name it now
+        for z in list(chain.zorg.values()):
+            if z.msg == "307" and z is not by and z.start is None and z.counts() \
+                    and z.toewijzing == old.toewijzing:
+                events += try_link(ctx, chain, z)
+    else:  # a stop that counts again stops its start: a withdrawal after it takes nothing
+        events += _unstop(ctx, chain, old)
     return events
+
+
+def _unstop(ctx: Context, chain: Chain, stop: ZorgLine) -> list[Event]:
+    start = chain.zorg.get(stop.start or "")
+    w = next((w for w in chain.zorg.values()
+              if start is not None and w.withdrew == start.line_key), None)
+    if start is None or w is None or not _stopped(chain, start, w.received):
+        return []
+    return _undo(ctx, chain, w, start)
 
 
 def _task_oriented(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
@@ -216,8 +247,8 @@ def _task_oriented(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
     start = find_start(chain, z, task_oriented=True)  # toewijzing None on both sides
     restored: list[Event] = []
     if start is None and z.status != "3":
-        start, restored = _restore_start(ctx, chain, z)
-    if start is None or _numbered(start):
+        start, restored = _restore_start(ctx, chain, z, task_oriented=True)
+    if start is None:
         return restored
     z.start, z.rule = start.line_key, "product_begindatum"
     link = chain.links[z.line_key] = UnitLinked(z.line_key, "line", start.line_key, None,
@@ -236,26 +267,40 @@ def _judge(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
     return _judge_start(ctx, chain, z) if z.msg == "305" else _judge_stop(ctx, chain, z)
 
 
-def _withdraw(ctx: Context, chain: Chain, w: ZorgLine) -> list[Event]:
-    """Status 3: the earlier line with the same key is considered not sent."""
+def _withdraw(ctx: Context, chain: Chain, w: ZorgLine, *, correct: bool) -> list[Event]:
+    """Status 3: the earlier line with the same key is considered not sent. `correct`:
+    no new line in the withdrawing message, so one sent again, read before, is the
+    correction (a new line of the message itself becomes it when judged)."""
     if w.not_sent:
         return []  # its own retour rejected it: it withdraws nothing
     earlier = [o for o in chain.zorg.values() if o.status != "3" and not o.withdrawn
-               and o.message_key != w.message_key and o.received <= w.received
-               and o.same_key(w) and not _stopped(chain, o, w.received)]
+               and not o.not_sent and o.message_key != w.message_key
+               and o.received <= w.received and o.same_key(w)
+               and not _stopped(chain, o, w.received)]
     if not earlier:
         return []  # it may still come (out of order): see _early_withdrawal
-    return _withdrawn(ctx, chain, w, max(earlier, key=lambda o: (o.received, o.line_key)))
+    return _withdrawn(ctx, chain, w, max(earlier, key=lambda o: (o.received, o.line_key)),
+                      correct=correct)
 
 
 def unwithdraw(ctx: Context, chain: Chain, w: ZorgLine) -> list[Event]:
     """A status-3 line that turns out not sent (its retour rejects it, product.md §4)
-    withdrew nothing: the line it took counts again, measured and judged again."""
+    withdrew nothing: the line it took counts again, measured and judged again, unless
+    another withdrawal waits for it."""
     old = chain.zorg.get(w.withdrew or "")
     if old is None or not old.withdrawn:
         w.withdrew = None
         return []
-    return _undo(ctx, chain, w, old)
+    return _undo(ctx, chain, w, old) + _withdraw_waiting(ctx, chain, old)
+
+
+def _withdraw_waiting(ctx: Context, chain: Chain, line: ZorgLine) -> list[Event]:
+    """A withdrawal of `line` that found nothing to take (a stop, or another withdrawal,
+    came first) takes it now that nothing stands in its way."""
+    w = _early_withdrawal(chain, line)
+    if w is None or not line.counts() or _stopped(chain, line, w.received):
+        return []
+    return _withdrawn(ctx, chain, w, line)
 
 
 def _stopped(chain: Chain, start: ZorgLine, by: date) -> bool:
@@ -266,10 +311,11 @@ def _stopped(chain: Chain, start: ZorgLine, by: date) -> bool:
                                       for z in chain.zorg.values())
 
 
-def _withdrawn(ctx: Context, chain: Chain, w: ZorgLine, old: ZorgLine) -> list[Event]:
+def _withdrawn(ctx: Context, chain: Chain, w: ZorgLine, old: ZorgLine, *,
+               correct: bool = True) -> list[Event]:
     old.withdrawn = True
     w.withdrew = old.line_key
-    return uncount(ctx, chain, old) + _corrected(ctx, chain, w)
+    return uncount(ctx, chain, old) + (_corrected(ctx, chain, w) if correct else [])
 
 
 def uncount(ctx: Context, chain: Chain, old: ZorgLine) -> list[Event]:
@@ -283,6 +329,8 @@ def uncount(ctx: Context, chain: Chain, old: ZorgLine) -> list[Event]:
     start = old.start if old.msg == "307" and old.reden != TEMPORARY else None
     if start is not None:  # also a task-oriented stop, which has no toewijzing
         events += _still_stopped(ctx, chain, chain.zorg[start])
+    if old.msg == "307" and old.start is not None:  # it no longer stands in the way
+        events += _withdraw_waiting(ctx, chain, chain.zorg[old.start])
     if old.toewijzing is None:
         return events
     t = chain.toewijzingen[old.toewijzing]

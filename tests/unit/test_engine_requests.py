@@ -405,3 +405,35 @@ def test_a_2x_request_line_with_status_3_withdraws_the_request(decoder: Any) -> 
                    at(decoder, later.xml(), date(2020, 2, 20))])
     assert [r[:2] for r in rules(kept) if r[2] == date(2020, 2, 10)] == [
         ("request_unanswered", "raised")]
+
+
+def test_an_in_onderzoek_answer_not_sent_after_the_8_weeks_leaves_nothing_undecided(
+        decoder: Any) -> None:
+    """The 320 with 0001 is read after the clock passed the 8 weeks: the request_undecided
+    raised on that answer's account is resolved (there was no "in onderzoek")."""
+    h = Heen(head("jw", "319", ident="A1", day=date(2024, 3, 6)), antwoord=("REF-1", "2", None))
+    later = Heen(head("jw", "315", ident="Z", day=date(2024, 5, 6)),
+                 [(BSN2, [Aangevraagd("REF-9", "45", "45A48", date(2024, 6, 1))])])
+    events = replay([vot(decoder), at(decoder, h.xml(), date(2024, 3, 6)),
+                     at(decoder, later.xml(), date(2024, 5, 6)),
+                     at(decoder, h.retour("R", date(2024, 5, 7), header_codes=("0001",)),
+                        date(2024, 5, 7))])
+    assert [r[1] for r in rules(events) if r[0] == "request_undecided"] == [
+        "raised", "resolved"]
+
+
+def test_a_withdrawn_2x_request_is_no_best_fit(decoder: Any) -> None:
+    """A 2.x request corrected in one message (status 3 + the line again): the 301 answers
+    the new line, not the withdrawn one."""
+    line = Aangevraagd(None, "45", "45A48", date(2024, 3, 18), beschikking="B9")
+    first = vot(decoder, MON, "2.4", lines=[line])
+    fixed = Heen(head("jw", "315", "2.4", ident="W", day=date(2024, 3, 5)),
+                 [(BSN, [Aangevraagd(None, "45", "45A48", date(2024, 3, 18), beschikking="B9",
+                                     status="3"),
+                         Aangevraagd(None, "45", "45A48", date(2024, 3, 18), beschikking="B9",
+                                     volume=8)])])
+    events = replay([first, at(decoder, fixed.xml(), date(2024, 3, 5)),
+                     toewijzing(decoder, date(2024, 3, 7), ref=None, release="2.4",
+                                ingang=date(2024, 3, 18))])
+    assert found(events).get("jw:446:12345678:W:2024-03-05#1") == "jw:0363:1001"
+    assert f"{VOT}#0" not in found(events)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -623,3 +623,93 @@ def test_starts_stops_and_withdrawals_end_the_same_in_any_read_order(
     assert cares == (dict([care]) if care else {})
     if case == "restored_start_unmakes_the_correction":
         assert ("start_late", "jw:438:12345678:W:2024-06-17#1") in want[2]
+
+
+def _refusals(decoder: Any, case: str) -> tuple[list[Message], list[Message]]:
+    """(receipt order, another read order) of stories where a retour refuses a line or a
+    withdrawal (product.md §4: considered not sent), or a withdrawn stop is read late."""
+    def sent(kind: str, lines: list[Any], day: date, ident: str, after: int = 1,
+             **codes: Any) -> tuple[Message, Message]:
+        h = Heen(head("jw", kind, ident=ident, day=day), [(BSN, lines)])
+        r = h.retour(f"R{ident}", day + timedelta(days=after), **codes)
+        return at(decoder, h.xml(), day), at(decoder, r, day + timedelta(days=after))
+    a = msg(decoder, "301", [T], date(2024, 3, 1), "A")
+    s = msg(decoder, "305", [S], date(2024, 3, 12), "B")
+    tick = msg(decoder, "301", [Toegewezen("9", "54", None, date(2024, 8, 1),
+                                           date(2024, 8, 1), None)], date(2024, 8, 1), "F")
+    stop, withdraw = Stop(S, date(2024, 5, 31), "31"), replace(S, status="3")
+    if case == "refused_withdrawal_of_a_refused_start":  # 0001 on B, then 9063 on W
+        b, rb = sent("305", [S], date(2024, 3, 12), "B", header_codes=("0001",))
+        w, rw = sent("305", [withdraw], date(2024, 4, 8), "W", line_codes={0: ("9063",)})
+        return [a, b, rb, w, rw, tick], [a, b, w, rb, rw, tick]
+    if case == "refused_withdrawal_read_after_its_retour":
+        w, rw = sent("305", [withdraw], date(2024, 6, 3), "W", after=0,
+                     line_codes={0: ("9063",)})
+        p = msg(decoder, "307", [stop], date(2024, 6, 4), "C")
+        return [a, s, w, rw, p, tick], [a, s, rw, w, p, tick]
+    if case == "temporary_stop_blocks_the_withdrawal":
+        p1 = msg(decoder, "307", [Stop(S, date(2024, 6, 3), "20")], date(2024, 6, 4), "C1")
+        w = msg(decoder, "305", [withdraw], date(2024, 6, 5), "W")
+        p2 = msg(decoder, "307", [Stop(S, date(2024, 6, 5), "31")], date(2024, 6, 6), "C2")
+        return [a, s, p1, w, p2, tick], [a, s, w, p2, p1, tick]
+    if case == "the_second_withdrawal_refused":
+        w1 = msg(decoder, "305", [withdraw], date(2024, 3, 20), "W1")
+        w2, rw2 = sent("305", [withdraw], date(2024, 3, 21), "W2", line_codes={0: ("9063",)})
+        return [a, s, w1, w2, rw2, tick], [a, s, w2, w1, rw2, tick]
+    if case == "a_withdrawn_stop_read_late":  # first delete the stop, then the start
+        p = msg(decoder, "307", [stop], date(2024, 6, 3), "C")
+        wp = msg(decoder, "307", [replace(stop, status="3")], date(2024, 6, 4), "WP")
+        ws = msg(decoder, "305", [withdraw], date(2024, 6, 5), "WS")
+        return [a, s, p, wp, ws, tick], [a, s, ws, wp, p, tick]
+    assert case == "a_stop_given_back_blocks_the_start_withdrawal"
+    p = msg(decoder, "307", [stop], date(2024, 6, 3), "C")
+    wp, rwp = sent("307", [replace(stop, status="3")], date(2024, 6, 10), "WP",
+                   header_codes=("0001",))
+    ws = msg(decoder, "305", [withdraw], date(2024, 6, 12), "WS")
+    return [a, s, p, wp, rwp, ws, tick], [a, s, p, wp, ws, rwp, tick]
+
+
+@pytest.mark.parametrize(("case", "counts", "still_open"), [
+    ("refused_withdrawal_of_a_refused_start", False, {"start_missing"}),
+    ("refused_withdrawal_read_after_its_retour", True, set()),
+    ("temporary_stop_blocks_the_withdrawal", True, set()),
+    ("the_second_withdrawal_refused", False, {"start_missing"}),
+    ("a_withdrawn_stop_read_late", False, {"start_missing"}),
+    ("a_stop_given_back_blocks_the_start_withdrawal", True, set()),
+])
+def test_refusals_and_withdrawals_end_as_in_receipt_order(
+        decoder: Any, case: str, counts: bool, still_open: set[str]) -> None:
+    """Whether the start counts in the end (measured) and which alerts stay open is the
+    same whatever the read order (product.md §1, §4)."""
+    receipt, other = _refusals(decoder, case)
+    want, got = _end_state(replay(receipt)), _end_state(replay(other))
+    assert got[1:] == want[1:]
+    start = "jw:438:12345678:B:2024-03-12#0"
+    assert (("start_report_delay", start) in want[1]) == counts
+    assert {rule for rule, _ in want[2] if not rule.startswith("retour")} == still_open
+
+
+@pytest.mark.parametrize("retour_first", [True, False])
+def test_a_start_links_to_a_toewijzing_whose_only_301_was_not_sent(
+        decoder: Any, retour_first: bool) -> None:
+    """The link does not depend on whether the 0001 was read before the start; the
+    toewijzing is no care, so nothing is measured from it."""
+    h = Heen(head("jw", "301", ident="A", day=date(2024, 3, 1)), [(BSN, [T])])
+    a, ra = (at(decoder, h.xml(), date(2024, 3, 1)),
+             at(decoder, h.retour("RA", date(2024, 3, 4), header_codes=("0001",)),
+                date(2024, 3, 4)))
+    s = msg(decoder, "305", [S], date(2024, 3, 12), "B")
+    events = replay([a, ra, s] if retour_first else [a, s, ra])
+    assert links(events)["jw:438:12345678:B:2024-03-12#0"][0] == TOEWIJZING
+    assert ("assignment_care", TOEWIJZING) not in _final_steps(events)
+
+
+def test_a_new_version_with_another_ingangsdatum_measures_assignment_care_again(
+        decoder: Any) -> None:
+    """product.md §5: toewijzing Ingangsdatum → first Begindatum, from the version in
+    force."""
+    earlier = Toegewezen("1001", "45", "45A48", date(2024, 3, 5), date(2024, 3, 1), EIND)
+    events = replay([msg(decoder, "301", [T], date(2024, 3, 1), "A"),
+                     msg(decoder, "305", [S], date(2024, 3, 12), "B"),
+                     msg(decoder, "301", [earlier], date(2024, 3, 13), "A2")])
+    assert _final_steps(events)[("assignment_care", TOEWIJZING)] == 10  # 1 → 11 March
