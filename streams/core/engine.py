@@ -170,6 +170,7 @@ class Engine:
         for z, counted in hit:
             events += zorg.uncount(ctx, chain, z) if counted else []
             events += zorg.unwithdraw(ctx, chain, z) if z.withdrew else []
+            events += zorg.released(ctx, chain, z) if z.withdrawn else []
         for t in chain.toewijzingen.values():
             before, first = t.current(), t.first_received
             for v in t.versions:

@@ -294,6 +294,16 @@ def unwithdraw(ctx: Context, chain: Chain, w: ZorgLine) -> list[Event]:
     return _undo(ctx, chain, w, old) + _withdraw_waiting(ctx, chain, old)
 
 
+def released(ctx: Context, chain: Chain, line: ZorgLine) -> list[Event]:
+    """A line a withdrawal took turns out not sent (a line not sent is nothing to take):
+    the withdrawal takes the line it would have taken with the retour read first."""
+    w = next((w for w in chain.zorg.values() if w.withdrew == line.line_key), None)
+    if w is None:
+        return []
+    w.withdrew = None
+    return _withdraw(ctx, chain, w, correct=True)
+
+
 def _withdraw_waiting(ctx: Context, chain: Chain, line: ZorgLine) -> list[Event]:
     """A withdrawal of `line` that found nothing to take (a stop, or another withdrawal,
     came first) takes it now that nothing stands in its way."""

@@ -661,6 +661,11 @@ def _refusals(decoder: Any, case: str) -> tuple[list[Message], list[Message]]:
         wp = msg(decoder, "307", [replace(stop, status="3")], date(2024, 6, 4), "WP")
         ws = msg(decoder, "305", [withdraw], date(2024, 6, 5), "WS")
         return [a, s, p, wp, ws, tick], [a, s, ws, wp, p, tick]
+    if case == "the_line_taken_turns_out_not_sent":  # W took B; B's 0001 read after W
+        b, rb = sent("305", [S], date(2024, 3, 12), "B", after=2, header_codes=("0001",))
+        b2 = msg(decoder, "305", [S], date(2024, 3, 13), "B2")  # sent again
+        w = msg(decoder, "305", [withdraw], date(2024, 3, 13), "W")
+        return [a, b, rb, b2, w, tick], [a, b, w, rb, b2, tick]
     assert case == "a_stop_given_back_blocks_the_start_withdrawal"
     p = msg(decoder, "307", [stop], date(2024, 6, 3), "C")
     wp, rwp = sent("307", [replace(stop, status="3")], date(2024, 6, 10), "WP",
@@ -676,6 +681,7 @@ def _refusals(decoder: Any, case: str) -> tuple[list[Message], list[Message]]:
     ("the_second_withdrawal_refused", False, {"start_missing"}),
     ("a_withdrawn_stop_read_late", False, {"start_missing"}),
     ("a_stop_given_back_blocks_the_start_withdrawal", True, set()),
+    ("the_line_taken_turns_out_not_sent", False, {"start_missing"}),
 ])
 def test_refusals_and_withdrawals_end_as_in_receipt_order(
         decoder: Any, case: str, counts: bool, still_open: set[str]) -> None:
