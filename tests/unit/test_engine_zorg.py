@@ -638,40 +638,43 @@ def _refusals(decoder: Any, case: str) -> tuple[list[Message], list[Message]]:
     tick = msg(decoder, "301", [Toegewezen("9", "54", None, date(2024, 8, 1),
                                            date(2024, 8, 1), None)], date(2024, 8, 1), "F")
     stop, withdraw = Stop(S, date(2024, 5, 31), "31"), replace(S, status="3")
+    orders: tuple[list[Message], list[Message]]
     if case == "refused_withdrawal_of_a_refused_start":  # 0001 on B, then 9063 on W
         b, rb = sent("305", [S], date(2024, 3, 12), "B", header_codes=("0001",))
         w, rw = sent("305", [withdraw], date(2024, 4, 8), "W", line_codes={0: ("9063",)})
-        return [a, b, rb, w, rw, tick], [a, b, w, rb, rw, tick]
-    if case == "refused_withdrawal_read_after_its_retour":
+        orders = [a, b, rb, w, rw, tick], [a, b, w, rb, rw, tick]
+    elif case == "refused_withdrawal_read_after_its_retour":
         w, rw = sent("305", [withdraw], date(2024, 6, 3), "W", after=0,
                      line_codes={0: ("9063",)})
         p = msg(decoder, "307", [stop], date(2024, 6, 4), "C")
-        return [a, s, w, rw, p, tick], [a, s, rw, w, p, tick]
-    if case == "temporary_stop_blocks_the_withdrawal":
+        orders = [a, s, w, rw, p, tick], [a, s, rw, w, p, tick]
+    elif case == "temporary_stop_blocks_the_withdrawal":
         p1 = msg(decoder, "307", [Stop(S, date(2024, 6, 3), "20")], date(2024, 6, 4), "C1")
         w = msg(decoder, "305", [withdraw], date(2024, 6, 5), "W")
         p2 = msg(decoder, "307", [Stop(S, date(2024, 6, 5), "31")], date(2024, 6, 6), "C2")
-        return [a, s, p1, w, p2, tick], [a, s, w, p2, p1, tick]
-    if case == "the_second_withdrawal_refused":
+        orders = [a, s, p1, w, p2, tick], [a, s, w, p2, p1, tick]
+    elif case == "the_second_withdrawal_refused":
         w1 = msg(decoder, "305", [withdraw], date(2024, 3, 20), "W1")
         w2, rw2 = sent("305", [withdraw], date(2024, 3, 21), "W2", line_codes={0: ("9063",)})
-        return [a, s, w1, w2, rw2, tick], [a, s, w2, w1, rw2, tick]
-    if case == "a_withdrawn_stop_read_late":  # first delete the stop, then the start
+        orders = [a, s, w1, w2, rw2, tick], [a, s, w2, w1, rw2, tick]
+    elif case == "a_withdrawn_stop_read_late":  # first delete the stop, then the start
         p = msg(decoder, "307", [stop], date(2024, 6, 3), "C")
         wp = msg(decoder, "307", [replace(stop, status="3")], date(2024, 6, 4), "WP")
         ws = msg(decoder, "305", [withdraw], date(2024, 6, 5), "WS")
-        return [a, s, p, wp, ws, tick], [a, s, ws, wp, p, tick]
-    if case == "the_line_taken_turns_out_not_sent":  # W took B; B's 0001 read after W
+        orders = [a, s, p, wp, ws, tick], [a, s, ws, wp, p, tick]
+    elif case == "the_line_taken_turns_out_not_sent":  # W took B; B's 0001 read after W
         b, rb = sent("305", [S], date(2024, 3, 12), "B", after=2, header_codes=("0001",))
         b2 = msg(decoder, "305", [S], date(2024, 3, 13), "B2")  # sent again
         w = msg(decoder, "305", [withdraw], date(2024, 3, 13), "W")
-        return [a, b, rb, b2, w, tick], [a, b, w, rb, b2, tick]
-    assert case == "a_stop_given_back_blocks_the_start_withdrawal"
-    p = msg(decoder, "307", [stop], date(2024, 6, 3), "C")
-    wp, rwp = sent("307", [replace(stop, status="3")], date(2024, 6, 10), "WP",
-                   header_codes=("0001",))
-    ws = msg(decoder, "305", [withdraw], date(2024, 6, 12), "WS")
-    return [a, s, p, wp, rwp, ws, tick], [a, s, p, wp, ws, rwp, tick]
+        orders = [a, b, rb, b2, w, tick], [a, b, w, rb, b2, tick]
+    else:
+        assert case == "a_stop_given_back_blocks_the_start_withdrawal"
+        p = msg(decoder, "307", [stop], date(2024, 6, 3), "C")
+        wp, rwp = sent("307", [replace(stop, status="3")], date(2024, 6, 10), "WP",
+                       header_codes=("0001",))
+        ws = msg(decoder, "305", [withdraw], date(2024, 6, 12), "WS")
+        orders = [a, s, p, wp, rwp, ws, tick], [a, s, p, wp, ws, rwp, tick]
+    return orders
 
 
 @pytest.mark.parametrize(("case", "counts", "still_open"), [
