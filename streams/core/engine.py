@@ -168,7 +168,7 @@ class Engine:
         for z, _ in hit:  # all of them first: a correction rejected whole is no line at all
             z.not_sent = True
         for z, counted in hit:
-            events += zorg.uncount(ctx, chain, z) if counted else []
+            events += zorg.uncount(ctx, chain, z) + zorg.freed(ctx, chain, z) if counted else []
             events += zorg.unwithdraw(ctx, chain, z) if z.withdrew else []
             events += zorg.released(ctx, chain, z) if z.withdrawn else []
         for t in chain.toewijzingen.values():

@@ -276,15 +276,12 @@ def _judge_again(ctx: Context, chain: Chain, r: Request, first: Answer | None,
     """After answers turned out not sent: the request's first and final answer anew."""
     events = _link(chain, r, r.rule or "referentie")
     now = r.first_answer()
-    if r.in_onderzoek() is None:  # no "in onderzoek" that counts: no 8 weeks
-        events += ctx.alerts.resolve("request_undecided", r.unit, ctx.today)
     if now is None and r.msg == "315" and _by_fit(r):  # 2.x: the next best fit, if any
         best = _best_2x_answer(chain, r)
         if best is not None:
             return events + add_answer(ctx, chain, r, best, rule="score")
     if now is None:  # unanswered again: judged when due (at once if that has passed)
         events += forget(ctx, chain, "request_answer", r.unit)
-        events += ctx.alerts.resolve("request_answered_late", r.unit, ctx.today)
         ctx.due.add(ctx.calendar.due(r.received, ctx.terms.answer),
                     f"request_unanswered|{chain.key}|{r.unit}")
     elif now is not first:

@@ -9,6 +9,7 @@ withdrawn one is a correction and is not judged late again (product.md §4).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
 from streams.core.chain import Chain, Toewijzing, ZorgLine
@@ -82,12 +83,15 @@ def _early_withdrawal(chain: Chain, z: ZorgLine) -> ZorgLine | None:
     """A status-3 line of another message, received on or after `z`'s day but read
     before it, that withdraws nothing yet and has `z`'s key: `z` is the line it withdraws
     (product.md §1: any order)."""
+    return next(_waiting(chain, z), None)
+
+
+def _waiting(chain: Chain, z: ZorgLine) -> Iterator[ZorgLine]:
     for w in chain.zorg.values():
         if w.status == "3" and w.withdrew is None and not w.not_sent \
                 and w.received >= z.received and w.message_key != z.message_key \
                 and w.same_key(z):
-            return w
-    return None
+            yield w
 
 
 def relink(ctx: Context, chain: Chain) -> list[Event]:
@@ -291,26 +295,43 @@ def unwithdraw(ctx: Context, chain: Chain, w: ZorgLine) -> list[Event]:
     if old is None or not old.withdrawn:
         w.withdrew = None
         return []
-    return _undo(ctx, chain, w, old) + _withdraw_waiting(ctx, chain, old)
+    return _undo(ctx, chain, w, old) + _withdraw_waiting(ctx, chain, old, None)
 
 
 def released(ctx: Context, chain: Chain, line: ZorgLine) -> list[Event]:
     """A line a withdrawal took turns out not sent (a line not sent is nothing to take):
-    the withdrawal takes the line it would have taken with the retour read first."""
+    the withdrawal takes the line it would have taken with the retour read first, and
+    the correction made of it goes along."""
     w = next((w for w in chain.zorg.values() if w.withdrew == line.line_key), None)
     if w is None:
         return []
-    w.withdrew = None
-    return _withdraw(ctx, chain, w, correct=True)
+    w.withdrew, replaced = None, line.replaced
+    events = _withdraw(ctx, chain, w, correct=not replaced)
+    taken = chain.zorg.get(w.withdrew or "")
+    if taken is not None:
+        taken.replaced = replaced
+    return events
 
 
-def _withdraw_waiting(ctx: Context, chain: Chain, line: ZorgLine) -> list[Event]:
+def freed(ctx: Context, chain: Chain, stop: ZorgLine) -> list[Event]:
+    """A stop that turns out not sent never stood in the way of a withdrawal of its
+    start: one that waited takes the start now."""
+    start = chain.zorg.get(stop.start or "") if stop.msg == "307" else None
+    return _withdraw_waiting(ctx, chain, start, None) if start is not None else []
+
+
+def _withdraw_waiting(ctx: Context, chain: Chain, line: ZorgLine,
+                      since: date | None) -> list[Event]:
     """A withdrawal of `line` that found nothing to take (a stop, or another withdrawal,
-    came first) takes it now that nothing stands in its way."""
-    w = _early_withdrawal(chain, line)
-    if w is None or not line.counts() or _stopped(chain, line, w.received):
+    came first) takes it now that nothing stands in its way. `since`: the day what stood
+    in the way was withdrawn (a withdrawal received before that was refused, 9071); None
+    when it was never sent."""
+    if not line.counts():
         return []
-    return _withdrawn(ctx, chain, w, line)
+    for w in _waiting(chain, line):
+        if (since is None or w.received >= since) and not _stopped(chain, line, w.received):
+            return _withdrawn(ctx, chain, w, line)
+    return []
 
 
 def _stopped(chain: Chain, start: ZorgLine, by: date) -> bool:
@@ -325,7 +346,11 @@ def _withdrawn(ctx: Context, chain: Chain, w: ZorgLine, old: ZorgLine, *,
                correct: bool = True) -> list[Event]:
     old.withdrawn = True
     w.withdrew = old.line_key
-    return uncount(ctx, chain, old) + (_corrected(ctx, chain, w) if correct else [])
+    events = uncount(ctx, chain, old) + (_corrected(ctx, chain, w) if correct else [])
+    start = chain.zorg.get(old.start or "") if old.msg == "307" else None
+    if start is not None:  # a withdrawal of its start received since takes it now
+        events += _withdraw_waiting(ctx, chain, start, w.received)
+    return events
 
 
 def uncount(ctx: Context, chain: Chain, old: ZorgLine) -> list[Event]:
@@ -339,8 +364,6 @@ def uncount(ctx: Context, chain: Chain, old: ZorgLine) -> list[Event]:
     start = old.start if old.msg == "307" and old.reden != TEMPORARY else None
     if start is not None:  # also a task-oriented stop, which has no toewijzing
         events += _still_stopped(ctx, chain, chain.zorg[start])
-    if old.msg == "307" and old.start is not None:  # it no longer stands in the way
-        events += _withdraw_waiting(ctx, chain, chain.zorg[old.start])
     if old.toewijzing is None:
         return events
     t = chain.toewijzingen[old.toewijzing]
@@ -397,7 +420,8 @@ def _is_correction(chain: Chain, z: ZorgLine) -> bool:
     """`z` replaces a withdrawn line of the same toewijzing (product.md §4); a task-oriented
     line, which has none, one of the same Product that is task-oriented too."""
     for o in chain.zorg.values():
-        if o.withdrawn and not o.replaced and o.msg == z.msg and o.toewijzing == z.toewijzing \
+        if o.withdrawn and not o.replaced and not o.not_sent and o.msg == z.msg \
+                and o.toewijzing == z.toewijzing \
                 and (z.toewijzing is not None or (
                     not _numbered(o) and (o.categorie, o.code) == (z.categorie, z.code))):
             o.replaced = True

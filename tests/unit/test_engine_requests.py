@@ -407,10 +407,11 @@ def test_a_2x_request_line_with_status_3_withdraws_the_request(decoder: Any) -> 
         ("request_unanswered", "raised")]
 
 
-def test_an_in_onderzoek_answer_not_sent_after_the_8_weeks_leaves_nothing_undecided(
+def test_an_in_onderzoek_answer_found_not_sent_late_leaves_the_request_unanswered(
         decoder: Any) -> None:
-    """The 320 with 0001 is read after the clock passed the 8 weeks: the request_undecided
-    raised on that answer's account is resolved (there was no "in onderzoek")."""
+    """The 320 with 0001 is read after the clock passed the 8 weeks: the request had no
+    answer, so request_unanswered follows; the request_undecided raised meanwhile is not
+    taken back (alerts are raised once: an answer sent again later could not raise it)."""
     h = Heen(head("jw", "319", ident="A1", day=date(2024, 3, 6)), antwoord=("REF-1", "2", None))
     later = Heen(head("jw", "315", ident="Z", day=date(2024, 5, 6)),
                  [(BSN2, [Aangevraagd("REF-9", "45", "45A48", date(2024, 6, 1))])])
@@ -418,8 +419,8 @@ def test_an_in_onderzoek_answer_not_sent_after_the_8_weeks_leaves_nothing_undeci
                      at(decoder, later.xml(), date(2024, 5, 6)),
                      at(decoder, h.retour("R", date(2024, 5, 7), header_codes=("0001",)),
                         date(2024, 5, 7))])
-    assert [r[1] for r in rules(events) if r[0] == "request_undecided"] == [
-        "raised", "resolved"]
+    assert [r[:2] for r in rules(events) if r[2] != date(2024, 5, 13)] == [
+        ("request_undecided", "raised"), ("request_unanswered", "raised")]
 
 
 def test_a_withdrawn_2x_request_is_no_best_fit(decoder: Any) -> None:
@@ -437,3 +438,17 @@ def test_a_withdrawn_2x_request_is_no_best_fit(decoder: Any) -> None:
                                 ingang=date(2024, 3, 18))])
     assert found(events).get("jw:446:12345678:W:2024-03-05#1") == "jw:0363:1001"
     assert f"{VOT}#0" not in found(events)
+
+
+def test_a_late_answer_sent_again_after_a_refused_one_stays_late(decoder: Any) -> None:
+    """The first answer (late) is refused (0001) and sent again, late as well: the request
+    was answered late, and the alert stays open (alerts are raised once per run)."""
+    refused = Heen(head("jw", "301", ident="T1", day=date(2024, 3, 20)),
+                   [(BSN, [Toegewezen("1001", "45", "45A48", date(2024, 3, 20),
+                                      date(2024, 4, 1), None, referentie="REF-1")])])
+    events = replay([vot(decoder), at(decoder, refused.xml(), date(2024, 3, 20)),
+                     at(decoder, refused.retour("R", date(2024, 3, 21),
+                                                header_codes=("0001",)), date(2024, 3, 21)),
+                     toewijzing(decoder, date(2024, 3, 25))])
+    last = {r[0]: r[1] for r in rules(events)}
+    assert last["request_answered_late"] == "raised"

@@ -667,6 +667,19 @@ def _refusals(decoder: Any, case: str) -> tuple[list[Message], list[Message]]:
         b2 = msg(decoder, "305", [S], date(2024, 3, 13), "B2")  # sent again
         w = msg(decoder, "305", [withdraw], date(2024, 3, 13), "W")
         orders = [a, b, rb, b2, w, tick], [a, b, w, rb, b2, tick]
+    elif case == "a_copy_refused_after_the_correction":  # 9074 on B2, read after C
+        b2, rb2 = sent("305", [S], date(2024, 3, 13), "B2", after=2,
+                       line_codes={0: ("9074",)})
+        c = msg(decoder, "305", [withdraw, replace(S, begindatum=date(2024, 3, 12))],
+                date(2024, 3, 14), "C")
+        d = msg(decoder, "305", [replace(S, begindatum=date(2024, 5, 1))], date(2024, 5, 20),
+                "D")  # a new start, late: due(1 May, 5) = 8 May
+        orders = [a, s, b2, c, rb2, d, tick], [a, s, b2, rb2, c, d, tick]
+    elif case == "a_stop_deleted_after_a_refused_start_withdrawal":
+        p = msg(decoder, "307", [stop], date(2024, 6, 3), "C")
+        w = msg(decoder, "305", [withdraw], date(2024, 6, 4), "W")  # refused: S is stopped
+        pw = msg(decoder, "307", [replace(stop, status="3")], date(2024, 6, 7), "PW")
+        orders = [a, s, p, w, pw, tick], [a, s, w, p, pw, tick]
     else:
         assert case == "a_stop_given_back_blocks_the_start_withdrawal"
         p = msg(decoder, "307", [stop], date(2024, 6, 3), "C")
@@ -685,6 +698,8 @@ def _refusals(decoder: Any, case: str) -> tuple[list[Message], list[Message]]:
     ("a_withdrawn_stop_read_late", False, {"start_missing"}),
     ("a_stop_given_back_blocks_the_start_withdrawal", True, set()),
     ("the_line_taken_turns_out_not_sent", False, {"start_missing"}),
+    ("a_copy_refused_after_the_correction", False, {"start_late", "stop_missing"}),
+    ("a_stop_deleted_after_a_refused_start_withdrawal", True, {"stop_missing"}),
 ])
 def test_refusals_and_withdrawals_end_as_in_receipt_order(
         decoder: Any, case: str, counts: bool, still_open: set[str]) -> None:
