@@ -199,8 +199,8 @@ class Engine:
         chain.seen.add(seen)
         if m.msg == "301":
             events, moved = toewijzingen.on_301(ctx, chain, m)
-            events += zorg.rejudge_starts(ctx, chain, moved) if moved else []
-            for toewijzing in sorted(moved):  # the Ingangsdatum in force may have changed
+            events += zorg.rejudge_starts(ctx, chain, moved.first) if moved.first else []
+            for toewijzing in sorted(moved.current):  # its Ingangsdatum may have changed
                 events += zorg.assignment_care(ctx, chain, toewijzing)
             events += zorg.relink(ctx, chain)
             events += requests.relink(ctx, chain)

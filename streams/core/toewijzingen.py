@@ -14,6 +14,7 @@ from datetime import date
 from streams.core.chain import Chain, Toewijzing, Version
 from streams.core.context import Context
 from streams.core.events import Event, UnitLinked
+from streams.core.frozen import record
 from streams.core.model import Line, Message
 
 
@@ -25,12 +26,20 @@ def version_of(m: Message, line: Line) -> Version:
                    line.referentie_aanbieder, line.beschikking_key)
 
 
-def on_301(ctx: Context, chain: Chain, m: Message) -> tuple[list[Event], set[str]]:
-    """The 301's versions; returns the events and the toewijzingen already known whose
-    first 301 or version in force changed (their starts are judged and measured again:
-    OP271, and assignment → care from the Ingangsdatum in force)."""
+@record
+class Moved:
+    """Toewijzingen already known that a 301 changed: their first receipt moved (their
+    starts are judged again, OP271), or their version in force (assignment → care is
+    measured again from its Ingangsdatum)."""
+
+    first: set[str]
+    current: set[str]
+
+
+def on_301(ctx: Context, chain: Chain, m: Message) -> tuple[list[Event], Moved]:
+    """The 301's versions; returns the events and what moved."""
     events: list[Event] = []
-    moved: set[str] = set()
+    moved = Moved(set(), set())
     for line in m.lines:
         assert line.toewijzing_key is not None  # the parser gives every 301 line a key
         toewijzing = chain.toewijzingen.get(line.toewijzing_key)
@@ -46,9 +55,9 @@ def on_301(ctx: Context, chain: Chain, m: Message) -> tuple[list[Event], set[str
         events.append(chain.links[line.line_key])
         events += changed(ctx, chain, toewijzing, before)
         if first is not None and toewijzing.current() is not before:
-            moved.add(toewijzing.key)
+            moved.current.add(toewijzing.key)
         if first is not None and toewijzing.first_received != first:
-            moved.add(toewijzing.key)
+            moved.first.add(toewijzing.key)
             if before is not None and toewijzing.current() is before:  # else changed() did
                 ctx.due.add(start_due(ctx, toewijzing, before),
                             f"start_missing|{chain.key}|{toewijzing.key}")
