@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
-from streams.core import outputs, requests, retours, toewijzingen, trajectories, zorg
+from streams.core import outputs, requests, retours, toewijzingen, trajectories, zorg, zorg_terms
 from streams.core.alerts import Alerts
 from streams.core.chain import Chain, chain_key
 from streams.core.config import Terms
@@ -26,8 +26,8 @@ from streams.core.werkdagen import Calendar
 _RETOUR_RULES = frozenset({"retour_missing", "unlinked_retour"})
 _CHAIN_RULES = {  # due-index token rule → handler(ctx, chain, subject, due)
     "start_missing": toewijzingen.on_start_due,
-    "stop_missing": zorg.on_stop_due,
-    "unlinked_zorg": zorg.on_unlinked_due,
+    "stop_missing": zorg_terms.on_stop_due,
+    "unlinked_zorg": zorg_terms.on_unlinked_due,
     "request_unanswered": requests.on_unanswered_due,
     "request_undecided": requests.on_undecided_due,
     "unlinked_317": requests.on_unlinked_317_due,
@@ -178,12 +178,12 @@ class Engine:
                     v.not_sent = True
             if t.current() is not before:  # the version in force changed, or none is left
                 events += toewijzingen.changed(ctx, chain, t, before)
-                events += zorg.assignment_care(ctx, chain, t.key)
+                events += zorg_terms.assignment_care(ctx, chain, t.key)
             elif before is not None and t.first_received != first:  # its first 301 went
                 ctx.due.add(toewijzingen.start_due(ctx, t, before),
                             f"start_missing|{chain.key}|{t.key}")
             if t.first_received != first:
-                events += zorg.rejudge_starts(ctx, chain, {t.key})
+                events += zorg_terms.rejudge_starts(ctx, chain, {t.key})
         return events
 
     def _chain_work(self, ctx: Context, m: Message) -> list[Event] | None:
@@ -199,9 +199,9 @@ class Engine:
         chain.seen.add(seen)
         if m.msg == "301":
             events, moved = toewijzingen.on_301(ctx, chain, m)
-            events += zorg.rejudge_starts(ctx, chain, moved.first) if moved.first else []
+            events += zorg_terms.rejudge_starts(ctx, chain, moved.first) if moved.first else []
             for toewijzing in sorted(moved.current):  # its Ingangsdatum may have changed
-                events += zorg.assignment_care(ctx, chain, toewijzing)
+                events += zorg_terms.assignment_care(ctx, chain, toewijzing)
             events += zorg.relink(ctx, chain)
             events += requests.relink(ctx, chain)
             events += requests.answer_301(ctx, chain, m)

@@ -14,7 +14,7 @@ from typing import Any
 from streams.core.chain import Chain, Trajectory, ZorgLine
 from streams.core.events import Alert, Event, StepMeasured, TrajectoryUpdated, UnitLinked
 from streams.core.model import Failure
-from streams.core.zorg import TEMPORARY
+from streams.core.zorg_keys import TEMPORARY
 
 Record = dict[str, Any]
 

@@ -1,25 +1,42 @@
-"""305/307 lines: starts and stops of care (OP271, OP272, OP288).
+"""305/307 lines: starts and stops of care applied (OP271, OP272, OP288).
 
-A line links to its toewijzing by ToewijzingNummer (Product must match); without one by the
-2.x Beschikkingnummer + Product + Ingangsdatum key; else by the period: same product and a
-Begindatum inside a current toewijzing of the chain. A 307 also names the start it stops.
+A line links to its toewijzing (what it names: `zorg_keys`) and is judged (`zorg_terms`).
 StatusAanlevering 3 withdraws the earlier line with the same key; a status-1 line replacing a
-withdrawn one is a correction and is not judged late again (product.md §4).
+withdrawn one is a correction and is not judged late again (product.md §4). Withdrawals,
+their undoing and lines that turn out not sent live here, beside linking, because each can
+make the other happen again: a stop that links may restore a withdrawn start, a withdrawal
+may let its stops link anew.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
-from streams.core.chain import Chain, Toewijzing, ZorgLine
+from streams.core.chain import Chain, ZorgLine
 from streams.core.context import Context
 from streams.core.events import Event, UnitLinked
 from streams.core.model import Line, Message
-from streams.core.steps import forget, measure
+from streams.core.steps import forget
 from streams.core.toewijzingen import start_due
-
-TEMPORARY = "20"  # RedenBeeindiging: tijdelijk beëindigd
+from streams.core.zorg_keys import (
+    TEMPORARY,
+    early_withdrawal,
+    find_start,
+    find_toewijzing,
+    numbered,
+    same_product,
+    stopped,
+    waiting,
+)
+from streams.core.zorg_terms import (
+    assignment_care,
+    definitive_stops,
+    is_correction,
+    judge,
+    late,
+    report_delay,
+    stop_ends_start,
+)
 
 
 def zorg_line(m: Message, line: Line) -> ZorgLine:
@@ -53,16 +70,6 @@ def on_zorg(ctx: Context, chain: Chain, m: Message) -> list[Event]:
     return events
 
 
-def _report_delay(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
-    """product.md §5: Begindatum (305) or Einddatum (307) → received, in werkdagen: from
-    the line alone, linked or not (a start of a toewijzing from before the archive too)."""
-    reported = z.begindatum if z.msg == "305" else z.einddatum
-    assert reported is not None  # the parser refuses a 307 line without an Einddatum
-    return measure(ctx, f"{'start' if z.msg == '305' else 'stop'}_report_delay", z.line_key,
-                   ctx.calendar.between(reported, z.received), "werkdagen", chain.domain,
-                   chain.gemeente, chain.aanbieder, z.message_key, first=True)
-
-
 def _new_line(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
     """A status-1 line: linked, then judged, unless a withdrawal read before it (out of
     order) turns out to be its own: then it never counts."""
@@ -71,27 +78,12 @@ def _new_line(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
     if z.not_sent:  # its retour, read first, rejected it: linked, and nothing more
         z.withdrawn = False
         return events
-    early = _early_withdrawal(chain, z)
+    early = early_withdrawal(chain, z)
     z.withdrawn = early is not None
     if early is not None:
         return events + _withdrawn(ctx, chain, early, z)
-    events += _report_delay(ctx, chain, z)
-    return events + (_judge(ctx, chain, z) if z.line_key in chain.links else [])
-
-
-def _early_withdrawal(chain: Chain, z: ZorgLine) -> ZorgLine | None:
-    """A status-3 line of another message, received on or after `z`'s day but read
-    before it, that withdraws nothing yet and has `z`'s key: `z` is the line it withdraws
-    (product.md §1: any order)."""
-    return next(_waiting(chain, z), None)
-
-
-def _waiting(chain: Chain, z: ZorgLine) -> Iterator[ZorgLine]:
-    for w in chain.zorg.values():
-        if w.status == "3" and w.withdrew is None and not w.not_sent \
-                and w.received >= z.received and w.message_key != z.message_key \
-                and w.same_key(z):
-            yield w
+    events += report_delay(ctx, chain, z)
+    return events + (judge(ctx, chain, z) if z.line_key in chain.links else [])
 
 
 def relink(ctx: Context, chain: Chain) -> list[Event]:
@@ -102,59 +94,6 @@ def relink(ctx: Context, chain: Chain) -> list[Event]:
         if z.toewijzing is None or (z.msg == "307" and z.start is None):
             events += try_link(ctx, chain, z)
     return events
-
-
-def _product_fits(t: Toewijzing, z: ZorgLine) -> bool:
-    """The line's Product fits the toewijzing's: the version in force, else (every 301 of
-    it was not sent, yet it has a number) its newest, so that the link does not depend
-    on whether the retour was read first."""
-    v = t.current() or max(t.versions, key=lambda v: (v.stamp, v.received, v.line_key),
-                           default=None)
-    return v is not None and _same_product((v.categorie, v.code), (z.categorie, z.code))
-
-
-def find_toewijzing(chain: Chain, z: ZorgLine) -> tuple[str, str] | None:
-    """(toewijzing_key, rule) of the toewijzing this line belongs to, if known yet."""
-    if z.nummer:
-        t = chain.toewijzingen.get(f"{chain.domain}:{chain.gemeente}:{z.nummer}")
-        return (t.key, "toewijzingnummer") if t and _product_fits(t, z) else None
-    if z.beschikking_key:
-        for t in chain.toewijzingen.values():
-            if t.key == z.beschikking_key or any(
-                    v.beschikking_key == z.beschikking_key for v in t.versions):
-                return t.key, "beschikking"
-    return _by_period(chain, z)
-
-
-def _by_period(chain: Chain, z: ZorgLine) -> tuple[str, str] | None:
-    """Fallback: same product, Begindatum inside a current toewijzing (latest start wins)."""
-    fits = []
-    for t in chain.toewijzingen.values():
-        v = t.current()
-        if v is None or v.deleted or (v.categorie, v.code) != (z.categorie, z.code):
-            continue
-        if v.ingangsdatum <= z.begindatum and (v.einddatum is None or z.begindatum <= v.einddatum):
-            fits.append((v.ingangsdatum, t.key))
-    return (max(fits)[1], "periode") if fits else None
-
-
-def find_start(chain: Chain, stop: ZorgLine, task_oriented: bool = False) -> ZorgLine | None:
-    """The current status-1 start with the same toewijzing + Product + Begindatum (Product
-    is optional in 305 and 307: absent on one side, it does not tell them apart). A
-    task-oriented stop looks among the task-oriented starts only: a numbered start that
-    waits for its toewijzing has no toewijzing yet either."""
-    found = [z for z in chain.zorg.values()
-             if z.msg == "305" and z.counts() and z.toewijzing == stop.toewijzing
-             and z.begindatum == stop.begindatum
-             and _same_product((z.categorie, z.code), (stop.categorie, stop.code))
-             and not (task_oriented and _numbered(z))]
-    return min(found, key=lambda z: (z.received, z.line_key)) if found else None
-
-
-def _same_product(a: tuple[str | None, str | None], b: tuple[str | None, str | None]
-                  ) -> bool:
-    """(categorie, code) pairs: a part absent on either side does not tell them apart."""
-    return all(x is None or y is None or x == y for x, y in zip(a, b, strict=True))
 
 
 def try_link(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
@@ -180,9 +119,9 @@ def try_link(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
                            *ctx.alerts.resolve("unlinked", z.line_key, ctx.today,
                                                fixed_due=unlinked_due)]
     if first_time and z.counts():
-        events += _judge(ctx, chain, z)
+        events += judge(ctx, chain, z)
     elif start_found and z.counts():  # the start came after its stop
-        events += _stop_ends_start(ctx, chain, z)
+        events += stop_ends_start(ctx, chain, z)
     return events
 
 
@@ -194,15 +133,15 @@ def _restore_start(ctx: Context, chain: Chain, stop: ZorgLine, task_oriented: bo
     (the caller marks a new line withdrawn while it links, so that is asked of the lines
     that withdraw)."""
     if stop.not_sent or any(w.withdrew == stop.line_key for w in chain.zorg.values()) \
-            or _early_withdrawal(chain, stop) is not None:  # withdrawn itself, read first
+            or early_withdrawal(chain, stop) is not None:  # withdrawn itself, read first
         return None, []
     for w in chain.zorg.values():
         start = chain.zorg.get(w.withdrew or "")
         if w.received >= stop.received and start is not None and start.msg == "305" \
                 and not start.not_sent and start.toewijzing == stop.toewijzing \
                 and start.begindatum == stop.begindatum \
-                and not (task_oriented and _numbered(start)) \
-                and _same_product((start.categorie, start.code), (stop.categorie, stop.code)):
+                and not (task_oriented and numbered(start)) \
+                and same_product((start.categorie, start.code), (stop.categorie, stop.code)):
             return start, _undo(ctx, chain, w, start, by=stop)
     return None, []
 
@@ -215,14 +154,14 @@ def _undo(ctx: Context, chain: Chain, w: ZorgLine, old: ZorgLine,
     old.withdrawn, old.replaced, w.withdrew = False, False, None
     if old.not_sent:
         return []  # it does not count either way
-    events = _report_delay(ctx, chain, old)
-    events += _judge(ctx, chain, old) if old.line_key in chain.links else []
+    events = report_delay(ctx, chain, old)
+    events += judge(ctx, chain, old) if old.line_key in chain.links else []
     ctx.due.add(ctx.calendar.due(old.received, ctx.terms.unlinked),  # judged again, if
                 f"unlinked_zorg|{chain.key}|{old.line_key}")  # passed at the next tick
     for z in chain.zorg.values():
         if z.message_key == w.message_key and z.correction and z.counts():
             z.correction = False
-            events += _late(ctx, chain, z)
+            events += late(ctx, chain, z)
     if old.msg == "305":  # stops read while it was withdrawn name it now
         for z in list(chain.zorg.values()):
             if z.msg == "307" and z is not by and z.start is None and z.counts() \
@@ -237,7 +176,7 @@ def _unstop(ctx: Context, chain: Chain, stop: ZorgLine) -> list[Event]:
     start = chain.zorg.get(stop.start or "")
     w = next((w for w in chain.zorg.values()
               if start is not None and w.withdrew == start.line_key), None)
-    if start is None or w is None or not _stopped(chain, start, w.received):
+    if start is None or w is None or not stopped(chain, start, w.received):
         return []
     return _undo(ctx, chain, w, start)
 
@@ -246,7 +185,7 @@ def _task_oriented(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
     """domain.md §3: in the task-oriented variant (no toewijzing) a line has no
     ToewijzingNummer and its key is Product + Begindatum; a stop names its start by that
     key (§4), and then it links to something."""
-    if z.msg != "307" or _numbered(z) or z.start is not None:
+    if z.msg != "307" or numbered(z) or z.start is not None:
         return []
     start = find_start(chain, z, task_oriented=True)  # toewijzing None on both sides
     restored: list[Event] = []
@@ -259,16 +198,7 @@ def _task_oriented(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
                                                 z.rule, z.start)
     events: list[Event] = [*restored, link,
                            *ctx.alerts.resolve("unlinked", z.line_key, ctx.today)]
-    return events + (_judge(ctx, chain, z) if z.counts() else [])
-
-
-def _numbered(z: ZorgLine) -> bool:
-    """Names a toewijzing (by number or 2.x Beschikking): not task-oriented."""
-    return bool(z.nummer or z.beschikking_key)
-
-
-def _judge(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
-    return _judge_start(ctx, chain, z) if z.msg == "305" else _judge_stop(ctx, chain, z)
+    return events + (judge(ctx, chain, z) if z.counts() else [])
 
 
 def _withdraw(ctx: Context, chain: Chain, w: ZorgLine, *, correct: bool) -> list[Event]:
@@ -280,7 +210,7 @@ def _withdraw(ctx: Context, chain: Chain, w: ZorgLine, *, correct: bool) -> list
     earlier = [o for o in chain.zorg.values() if o.status != "3" and not o.withdrawn
                and not o.not_sent and o.message_key != w.message_key
                and o.received <= w.received and o.same_key(w)
-               and not _stopped(chain, o, w.received)]
+               and not stopped(chain, o, w.received)]
     if not earlier:
         return []  # it may still come (out of order): see _early_withdrawal
     return _withdrawn(ctx, chain, w, max(earlier, key=lambda o: (o.received, o.line_key)),
@@ -328,18 +258,10 @@ def _withdraw_waiting(ctx: Context, chain: Chain, line: ZorgLine,
     when it was never sent."""
     if not line.counts():
         return []
-    for w in _waiting(chain, line):
-        if (since is None or w.received >= since) and not _stopped(chain, line, w.received):
+    for w in waiting(chain, line):
+        if (since is None or w.received >= since) and not stopped(chain, line, w.received):
             return _withdrawn(ctx, chain, w, line)
     return []
-
-
-def _stopped(chain: Chain, start: ZorgLine, by: date) -> bool:
-    """domain.md §6: a start cannot be deleted after it was stopped (first delete the stop;
-    retour 9071): stopped by a stop received on or before `by`, the withdrawal's day."""
-    return start.msg == "305" and any(z.msg == "307" and z.counts()
-                                      and z.start == start.line_key and z.received <= by
-                                      for z in chain.zorg.values())
 
 
 def _withdrawn(ctx: Context, chain: Chain, w: ZorgLine, old: ZorgLine, *,
@@ -393,10 +315,10 @@ def _let_go(ctx: Context, chain: Chain, start: ZorgLine) -> list[Event]:
 
 def _still_stopped(ctx: Context, chain: Chain, start: ZorgLine) -> list[Event]:
     """Care duration of a start whose stop no longer counts: from another stop, or none."""
-    stops = _definitive_stops(chain, start.line_key)
+    stops = definitive_stops(chain, start.line_key)
     if not stops:
         return forget(ctx, chain, "care_duration", start.line_key)
-    return _stop_ends_start(ctx, chain, min(stops, key=lambda z: (z.received, z.line_key)))
+    return stop_ends_start(ctx, chain, min(stops, key=lambda z: (z.received, z.line_key)))
 
 
 def _corrected(ctx: Context, chain: Chain, w: ZorgLine) -> list[Event]:
@@ -409,142 +331,8 @@ def _corrected(ctx: Context, chain: Chain, w: ZorgLine) -> list[Event]:
            and (z.message_key == w.message_key or z.received >= w.received)]
     for z in sorted(new, key=lambda z: (z.message_key != w.message_key, z.received,
                                         z.line_key)):
-        if _is_correction(chain, z):
+        if is_correction(chain, z):
             z.correction = True
             return ctx.alerts.resolve("start_late" if z.msg == "305" else "stop_late",
                                       z.line_key, ctx.today)
     return []
-
-
-def _is_correction(chain: Chain, z: ZorgLine) -> bool:
-    """`z` replaces a withdrawn line of the same toewijzing (product.md §4); a task-oriented
-    line, which has none, one of the same Product that is task-oriented too."""
-    for o in chain.zorg.values():
-        if o.withdrawn and not o.replaced and not o.not_sent and o.msg == z.msg \
-                and o.toewijzing == z.toewijzing \
-                and (z.toewijzing is not None or (
-                    not _numbered(o) and (o.categorie, o.code) == (z.categorie, z.code))):
-            o.replaced = True
-            return True
-    return False
-
-
-def _judge_start(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
-    assert z.toewijzing is not None
-    t = chain.toewijzingen[z.toewijzing]
-    events = ctx.alerts.resolve("start_missing", t.key, ctx.today)
-    z.correction = z.correction or _is_correction(chain, z)  # judged again: no second one
-    events += assignment_care(ctx, chain, t.key)
-    events += _late(ctx, chain, z)
-    v = t.current()
-    if v is not None and v.einddatum is not None and not v.deleted:
-        ctx.due.add(ctx.calendar.due(v.einddatum, ctx.terms.stop),
-                    f"stop_missing|{chain.key}|{z.line_key}")
-    return events
-
-
-def rejudge_starts(ctx: Context, chain: Chain, keys: set[str]) -> list[Event]:
-    """OP271 again for the starts of toewijzingen whose first 301 moved (an older version
-    read late, or the first one not sent): the same verdict as in receipt order."""
-    events: list[Event] = []
-    for z in chain.zorg.values():
-        if z.msg == "305" and z.toewijzing in keys and z.counts() and not z.correction \
-                and z.line_key in chain.links:
-            late = z.received > _start_late_due(ctx, chain, z)
-            events += _late(ctx, chain, z) if late else ctx.alerts.resolve(
-                "start_late", z.line_key, ctx.today)
-    return events
-
-
-def _judge_stop(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
-    z.correction = z.correction or _is_correction(chain, z)  # judged again: no second one
-    return _late(ctx, chain, z) + _stop_ends_start(ctx, chain, z)
-
-
-def _start_late_due(ctx: Context, chain: Chain, z: ZorgLine) -> date:
-    assert z.toewijzing is not None
-    first = chain.toewijzingen[z.toewijzing].first_received
-    return ctx.calendar.due(max(z.begindatum, first), ctx.terms.start_late)
-
-
-def _late(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
-    """start_late (OP271: due(max(Begindatum, first 301 received), 5)) or stop_late (OP272:
-    due(Einddatum, 5)); a correction is not judged again, nor a definitive stop after a
-    temporary one (the day it became definitive is not in the message)."""
-    if z.correction:
-        return []
-    if z.msg == "305":
-        due = _start_late_due(ctx, chain, z)
-    else:
-        assert z.einddatum is not None
-        if z.reden != TEMPORARY and any(
-                o.msg == "307" and o.counts() and o.start == z.start and o.reden == TEMPORARY
-                and o is not z for o in chain.zorg.values()):
-            return []
-        due = ctx.calendar.due(z.einddatum, ctx.terms.stop)
-    if z.received <= due:
-        return []
-    return ctx.alerts.raise_(f"{'start' if z.msg == '305' else 'stop'}_late", z.line_key,
-                             chain.party(z.line_key), due, ctx.today, ctx.alerts_from,
-                             late=ctx.calendar.between(due, z.received))
-
-
-def _stop_ends_start(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
-    """A definitive stop of a known start: stop_missing resolved, care duration measured."""
-    if z.reden == TEMPORARY or z.start is None:
-        return []
-    start = chain.zorg[z.start]
-    # of several definitive stops, the first received ends the care, in any read order
-    first = min(_definitive_stops(chain, start.line_key) or [z],
-                key=lambda o: (o.received, o.line_key))
-    assert first.einddatum is not None
-    events = ctx.alerts.resolve("stop_missing", start.line_key, ctx.today)
-    return events + measure(ctx, "care_duration", start.line_key,
-                            (first.einddatum - start.begindatum).days, "days", chain.domain,
-                            chain.gemeente, chain.aanbieder, first.message_key)
-
-
-def assignment_care(ctx: Context, chain: Chain, key: str) -> list[Event]:
-    """Toewijzing Ingangsdatum → earliest Begindatum among its current starts (days); the
-    start with that Begindatum is the message that completed it (product.md §5/§6)."""
-    t = chain.toewijzingen[key]
-    v = t.current()
-    starts = [z for z in chain.zorg.values()
-              if z.msg == "305" and z.toewijzing == key and z.counts()]
-    if v is None or not starts:
-        return forget(ctx, chain, "assignment_care", key)
-    first = min(starts, key=lambda z: (z.begindatum, z.received, z.line_key))
-    return measure(ctx, "assignment_care", key, (first.begindatum - v.ingangsdatum).days,
-                   "days", chain.domain, chain.gemeente, chain.aanbieder, first.message_key)
-
-
-def _definitive_stops(chain: Chain, start: str) -> list[ZorgLine]:
-    return [z for z in chain.zorg.values() if z.msg == "307" and z.counts()
-            and z.start == start and z.reden != TEMPORARY]
-
-
-def definitively_stopped(chain: Chain, start: str) -> bool:
-    return bool(_definitive_stops(chain, start))
-
-
-def on_stop_due(ctx: Context, chain: Chain, start_key: str, due: date) -> list[Event]:
-    """OP272/OP288: every start is eventually stopped, also at the planned end."""
-    z = chain.zorg.get(start_key)
-    if z is None or not z.counts() or z.toewijzing is None:
-        return []
-    v = chain.toewijzingen[z.toewijzing].current()
-    if v is None or v.deleted or v.einddatum is None:
-        return []
-    if ctx.calendar.due(v.einddatum, ctx.terms.stop) != due or definitively_stopped(chain,
-                                                                                     start_key):
-        return []
-    return ctx.alerts.raise_("stop_missing", start_key, chain.party(start_key), due, ctx.today,
-                             ctx.alerts_from)
-
-
-def on_unlinked_due(ctx: Context, chain: Chain, line_key: str, due: date) -> list[Event]:
-    z = chain.zorg.get(line_key)
-    if z is None or z.toewijzing is not None or z.start is not None or not z.counts():
-        return []  # linked (to its toewijzing, or task-oriented to its start), or not sent
-    return ctx.alerts.raise_("unlinked", line_key, chain.party(line_key), due, ctx.today,
-                             ctx.alerts_from)

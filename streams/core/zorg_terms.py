@@ -1,0 +1,160 @@
+"""305/307 lines judged against their terms (OP271, OP272, OP288) and measured (product.md
+§5): start_late, stop_late, stop_missing, unlinked, and the process times of care."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from streams.core.chain import Chain, ZorgLine
+from streams.core.context import Context
+from streams.core.events import Event
+from streams.core.steps import forget, measure
+from streams.core.zorg_keys import TEMPORARY, numbered
+
+
+def report_delay(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
+    """product.md §5: Begindatum (305) or Einddatum (307) → received, in werkdagen: from
+    the line alone, linked or not (a start of a toewijzing from before the archive too)."""
+    reported = z.begindatum if z.msg == "305" else z.einddatum
+    assert reported is not None  # the parser refuses a 307 line without an Einddatum
+    return measure(ctx, f"{'start' if z.msg == '305' else 'stop'}_report_delay", z.line_key,
+                   ctx.calendar.between(reported, z.received), "werkdagen", chain.domain,
+                   chain.gemeente, chain.aanbieder, z.message_key, first=True)
+
+
+def judge(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
+    return _judge_start(ctx, chain, z) if z.msg == "305" else _judge_stop(ctx, chain, z)
+
+
+def _judge_start(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
+    assert z.toewijzing is not None
+    t = chain.toewijzingen[z.toewijzing]
+    events = ctx.alerts.resolve("start_missing", t.key, ctx.today)
+    z.correction = z.correction or is_correction(chain, z)  # judged again: no second one
+    events += assignment_care(ctx, chain, t.key)
+    events += late(ctx, chain, z)
+    v = t.current()
+    if v is not None and v.einddatum is not None and not v.deleted:
+        ctx.due.add(ctx.calendar.due(v.einddatum, ctx.terms.stop),
+                    f"stop_missing|{chain.key}|{z.line_key}")
+    return events
+
+
+def rejudge_starts(ctx: Context, chain: Chain, keys: set[str]) -> list[Event]:
+    """OP271 again for the starts of toewijzingen whose first 301 moved (an older version
+    read late, or the first one not sent): the same verdict as in receipt order."""
+    events: list[Event] = []
+    for z in chain.zorg.values():
+        if z.msg == "305" and z.toewijzing in keys and z.counts() and not z.correction \
+                and z.line_key in chain.links:
+            overdue = z.received > _start_late_due(ctx, chain, z)
+            events += late(ctx, chain, z) if overdue else ctx.alerts.resolve(
+                "start_late", z.line_key, ctx.today)
+    return events
+
+
+def _judge_stop(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
+    z.correction = z.correction or is_correction(chain, z)  # judged again: no second one
+    return late(ctx, chain, z) + stop_ends_start(ctx, chain, z)
+
+
+def _start_late_due(ctx: Context, chain: Chain, z: ZorgLine) -> date:
+    assert z.toewijzing is not None
+    first = chain.toewijzingen[z.toewijzing].first_received
+    return ctx.calendar.due(max(z.begindatum, first), ctx.terms.start_late)
+
+
+def late(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
+    """start_late (OP271: due(max(Begindatum, first 301 received), 5)) or stop_late (OP272:
+    due(Einddatum, 5)); a correction is not judged again, nor a definitive stop after a
+    temporary one (the day it became definitive is not in the message)."""
+    if z.correction:
+        return []
+    if z.msg == "305":
+        due = _start_late_due(ctx, chain, z)
+    else:
+        assert z.einddatum is not None
+        if z.reden != TEMPORARY and any(
+                o.msg == "307" and o.counts() and o.start == z.start and o.reden == TEMPORARY
+                and o is not z for o in chain.zorg.values()):
+            return []
+        due = ctx.calendar.due(z.einddatum, ctx.terms.stop)
+    if z.received <= due:
+        return []
+    return ctx.alerts.raise_(f"{'start' if z.msg == '305' else 'stop'}_late", z.line_key,
+                             chain.party(z.line_key), due, ctx.today, ctx.alerts_from,
+                             late=ctx.calendar.between(due, z.received))
+
+
+def stop_ends_start(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
+    """A definitive stop of a known start: stop_missing resolved, care duration measured."""
+    if z.reden == TEMPORARY or z.start is None:
+        return []
+    start = chain.zorg[z.start]
+    # of several definitive stops, the first received ends the care, in any read order
+    first = min(definitive_stops(chain, start.line_key) or [z],
+                key=lambda o: (o.received, o.line_key))
+    assert first.einddatum is not None
+    events = ctx.alerts.resolve("stop_missing", start.line_key, ctx.today)
+    return events + measure(ctx, "care_duration", start.line_key,
+                            (first.einddatum - start.begindatum).days, "days", chain.domain,
+                            chain.gemeente, chain.aanbieder, first.message_key)
+
+
+def assignment_care(ctx: Context, chain: Chain, key: str) -> list[Event]:
+    """Toewijzing Ingangsdatum → earliest Begindatum among its current starts (days); the
+    start with that Begindatum is the message that completed it (product.md §5/§6)."""
+    t = chain.toewijzingen[key]
+    v = t.current()
+    starts = [z for z in chain.zorg.values()
+              if z.msg == "305" and z.toewijzing == key and z.counts()]
+    if v is None or not starts:
+        return forget(ctx, chain, "assignment_care", key)
+    first = min(starts, key=lambda z: (z.begindatum, z.received, z.line_key))
+    return measure(ctx, "assignment_care", key, (first.begindatum - v.ingangsdatum).days,
+                   "days", chain.domain, chain.gemeente, chain.aanbieder, first.message_key)
+
+
+def definitive_stops(chain: Chain, start: str) -> list[ZorgLine]:
+    return [z for z in chain.zorg.values() if z.msg == "307" and z.counts()
+            and z.start == start and z.reden != TEMPORARY]
+
+
+def definitively_stopped(chain: Chain, start: str) -> bool:
+    return bool(definitive_stops(chain, start))
+
+
+def on_stop_due(ctx: Context, chain: Chain, start_key: str, due: date) -> list[Event]:
+    """OP272/OP288: every start is eventually stopped, also at the planned end."""
+    z = chain.zorg.get(start_key)
+    if z is None or not z.counts() or z.toewijzing is None:
+        return []
+    v = chain.toewijzingen[z.toewijzing].current()
+    if v is None or v.deleted or v.einddatum is None:
+        return []
+    if ctx.calendar.due(v.einddatum, ctx.terms.stop) != due or definitively_stopped(chain,
+                                                                                     start_key):
+        return []
+    return ctx.alerts.raise_("stop_missing", start_key, chain.party(start_key), due, ctx.today,
+                             ctx.alerts_from)
+
+
+def on_unlinked_due(ctx: Context, chain: Chain, line_key: str, due: date) -> list[Event]:
+    z = chain.zorg.get(line_key)
+    if z is None or z.toewijzing is not None or z.start is not None or not z.counts():
+        return []  # linked (to its toewijzing, or task-oriented to its start), or not sent
+    return ctx.alerts.raise_("unlinked", line_key, chain.party(line_key), due, ctx.today,
+                             ctx.alerts_from)
+
+
+def is_correction(chain: Chain, z: ZorgLine) -> bool:
+    """`z` replaces a withdrawn line of the same toewijzing (product.md §4); a task-oriented
+    line, which has none, one of the same Product that is task-oriented too."""
+    for o in chain.zorg.values():
+        if o.withdrawn and not o.replaced and not o.not_sent and o.msg == z.msg \
+                and o.toewijzing == z.toewijzing \
+                and (z.toewijzing is not None or (
+                    not numbered(o) and (o.categorie, o.code) == (z.categorie, z.code))):
+            o.replaced = True
+            return True
+    return False
