@@ -1,8 +1,12 @@
-"""Alert bookkeeping shared by every rule: deterministic ids, raise once, resolve once.
+"""Alert bookkeeping shared by every rule: deterministic ids, raised and resolved once
+per occurrence.
 
 An alert id comes from rule + subject only (product.md §4), so a restart or a replay never
-raises the same alert twice: a raised alert is kept in the store under `a/{id}` until it
-is resolved, and raising it again is a no-op.
+raises the same alert twice: an alert is kept in the store under `a/{id}`, and raising an
+open one is a no-op. A resolved alert is raised again when its rule finds the subject
+overdue once more: its deadline moved (an extension, and the new Einddatum passes without
+a stop), or what resolved it no longer counts (a start withdrawn, an answer not sent).
+The alerts open at the end are then those whose subject is overdue at the end.
 """
 
 from __future__ import annotations
@@ -40,17 +44,22 @@ class Alerts:
     def raise_(self, rule: str, subject: str, party: Party, due: date | None, today: date,
                alerts_from: date, *, late: int | None = None,
                codes: tuple[str, ...] = ()) -> list[Event]:
-        """The alert, unless its due date lies before alerts_from or it is already raised."""
+        """The alert, unless its due date lies before alerts_from or it is open already."""
         if due is not None and due < alerts_from:
             return []  # archive edge: the chain started before the run (product.md §4)
         aid = alert_id(rule, subject)
-        if self.store.get(f"a/{aid}") is not None:
+        known: Alert | None = self.store.get(f"a/{aid}")
+        if known is not None and known.status == "raised":
             return []
         alert = Alert(aid, rule, subject, "raised", party.domain, party.gemeente,
                       party.aanbieder, party.client, party.trajectory_id, due, today, late,
                       codes)
         self.store.put(f"a/{aid}", alert)
         return [alert]
+
+    def known(self, rule: str, subject: str) -> bool:
+        """Raised in this run, open or resolved."""
+        return self.store.get(f"a/{alert_id(rule, subject)}") is not None
 
     def resolve(self, rule: str, subject: str, today: date, *,
                 fixed_due: date | None = None) -> list[Event]:

@@ -280,7 +280,9 @@ def _judge_again(ctx: Context, chain: Chain, r: Request, first: Answer | None,
         best = _best_2x_answer(chain, r)
         if best is not None:
             return events + add_answer(ctx, chain, r, best, rule="score")
-    if now is None:  # unanswered again: judged when due (at once if that has passed)
+    if now is None:  # unanswered again: judged when due (at once if that has passed);
+        # the late answer that raised answered_late does not count (product.md §4)
+        events += ctx.alerts.resolve("request_answered_late", r.unit, ctx.today)
         events += forget(ctx, chain, "request_answer", r.unit)
         ctx.due.add(ctx.calendar.due(r.received, ctx.terms.answer),
                     f"request_unanswered|{chain.key}|{r.unit}")
@@ -289,6 +291,8 @@ def _judge_again(ctx: Context, chain: Chain, r: Request, first: Answer | None,
     if final is not None and r.final_answer() is None and now is not None:
         ctx.due.add(_undecided_due(ctx, r),
                     f"request_undecided|{chain.key}|{r.unit}")  # only "in onderzoek" left
+    if r.in_onderzoek() is None and r.final_answer() is None:  # the 8 weeks rested on a
+        events += ctx.alerts.resolve("request_undecided", r.unit, ctx.today)  # 319 not sent
     return events + _decided(ctx, chain, r)
 
 
@@ -323,7 +327,8 @@ def _decided(ctx: Context, chain: Chain, r: Request) -> list[Event]:
         return []
     due = _undecided_due(ctx, r)
     events: list[Event] = []
-    if waiting is not None and waiting.received <= final.received and final.received > due:
+    if waiting is not None and waiting.received <= final.received and final.received > due \
+            and not ctx.alerts.known("request_undecided", r.unit):  # once, not per answer
         events += ctx.alerts.raise_("request_undecided", r.unit, chain.party(r.unit), due,
                                     ctx.today, ctx.alerts_from)
     return events + ctx.alerts.resolve("request_undecided", r.unit, ctx.today)

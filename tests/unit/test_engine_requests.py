@@ -410,8 +410,8 @@ def test_a_2x_request_line_with_status_3_withdraws_the_request(decoder: Any) -> 
 def test_an_in_onderzoek_answer_found_not_sent_late_leaves_the_request_unanswered(
         decoder: Any) -> None:
     """The 320 with 0001 is read after the clock passed the 8 weeks: the request had no
-    answer, so request_unanswered follows; the request_undecided raised meanwhile is not
-    taken back (alerts are raised once: an answer sent again later could not raise it)."""
+    answer, so request_unanswered follows; the request_undecided raised meanwhile rested
+    on the "in onderzoek", which is not sent: it is resolved."""
     h = Heen(head("jw", "319", ident="A1", day=date(2024, 3, 6)), antwoord=("REF-1", "2", None))
     later = Heen(head("jw", "315", ident="Z", day=date(2024, 5, 6)),
                  [(BSN2, [Aangevraagd("REF-9", "45", "45A48", date(2024, 6, 1))])])
@@ -420,7 +420,36 @@ def test_an_in_onderzoek_answer_found_not_sent_late_leaves_the_request_unanswere
                      at(decoder, h.retour("R", date(2024, 5, 7), header_codes=("0001",)),
                         date(2024, 5, 7))])
     assert [r[:2] for r in rules(events) if r[2] != date(2024, 5, 13)] == [
-        ("request_undecided", "raised"), ("request_unanswered", "raised")]
+        ("request_undecided", "raised"), ("request_undecided", "resolved"),
+        ("request_unanswered", "raised")]
+
+
+def test_unanswered_resolved_by_an_answer_not_sent_is_raised_again(decoder: Any) -> None:
+    """The late 319 resolved request_unanswered; its retour (0001) says it was never sent:
+    the request is unanswered again, and the alert is open again (product.md §4: a
+    message considered not sent does not count as an answer). The answered_late raised
+    for it goes."""
+    h = Heen(head("jw", "319", ident="A1", day=date(2024, 3, 20)), antwoord=("REF-1", "1", None))
+    other = Heen(head("jw", "315", ident="Z", day=date(2024, 3, 15)),
+                 [(BSN2, [Aangevraagd("REF-9", "45", "45A48", date(2024, 6, 1))])])
+    events = replay([vot(decoder), at(decoder, other.xml(), date(2024, 3, 15)),
+                     at(decoder, h.xml(), date(2024, 3, 20)),
+                     at(decoder, h.retour("R", date(2024, 3, 21), header_codes=("0001",)),
+                        date(2024, 3, 21))])
+    assert [r[:2] for r in rules(events)] == [
+        ("request_unanswered", "raised"), ("request_unanswered", "resolved"),
+        ("request_answered_late", "raised"),
+        ("request_answered_late", "resolved"), ("request_unanswered", "raised")]
+
+
+def test_a_second_final_answer_after_the_8_weeks_raises_nothing_more(decoder: Any) -> None:
+    """request_undecided is raised and resolved by the first final answer after the 8
+    weeks; a second final answer (a 301 after the rejecting 319) repeats neither."""
+    events = replay([vot(decoder), antwoord(decoder, date(2024, 3, 6), "2", "A1"),
+                     antwoord(decoder, date(2024, 5, 6), "1", "A2"),
+                     toewijzing(decoder, date(2024, 5, 8))])
+    assert [r[:2] for r in rules(events) if r[0] == "request_undecided"] == [
+        ("request_undecided", "raised"), ("request_undecided", "resolved")]
 
 
 def test_a_withdrawn_2x_request_is_no_best_fit(decoder: Any) -> None:
@@ -441,8 +470,8 @@ def test_a_withdrawn_2x_request_is_no_best_fit(decoder: Any) -> None:
 
 
 def test_a_late_answer_sent_again_after_a_refused_one_stays_late(decoder: Any) -> None:
-    """The first answer (late) is refused (0001) and sent again, late as well: the request
-    was answered late, and the alert stays open (alerts are raised once per run)."""
+    """The first answer (late) is refused (0001) and sent again, late as well: the refused
+    one is no answer (its alert resolved), the one sent again is late: raised again."""
     refused = Heen(head("jw", "301", ident="T1", day=date(2024, 3, 20)),
                    [(BSN, [Toegewezen("1001", "45", "45A48", date(2024, 3, 20),
                                       date(2024, 4, 1), None, referentie="REF-1")])])
@@ -450,5 +479,7 @@ def test_a_late_answer_sent_again_after_a_refused_one_stays_late(decoder: Any) -
                      at(decoder, refused.retour("R", date(2024, 3, 21),
                                                 header_codes=("0001",)), date(2024, 3, 21)),
                      toewijzing(decoder, date(2024, 3, 25))])
-    last = {r[0]: r[1] for r in rules(events)}
-    assert last["request_answered_late"] == "raised"
+    assert [r[:3] for r in rules(events) if r[0] == "request_answered_late"] == [
+        ("request_answered_late", "raised", date(2024, 3, 11)),
+        ("request_answered_late", "resolved", date(2024, 3, 11)),
+        ("request_answered_late", "raised", date(2024, 3, 11))]

@@ -147,6 +147,38 @@ def test_extension_resolves_stop_missing(decoder: Any) -> None:
                                               ("stop_missing", "resolved")]
 
 
+def test_extension_after_stop_missing_raises_it_again_at_the_new_due(decoder: Any) -> None:
+    """The extension resolved stop_missing (product.md §4); the start is not stopped by
+    the new Einddatum either: it is missing again, due(30 August, 5) = 6 September."""
+    longer = Toegewezen("1001", "45", "45A48", date(2024, 7, 15), INGANG, date(2024, 8, 30))
+    filler = Toegewezen("9", "45", "45A48", date(2024, 7, 20), date(2024, 7, 22), None)
+    events = replay([msg(decoder, "301", [T], date(2024, 3, 1), "A"),
+                     msg(decoder, "305", [S], date(2024, 3, 12), "B"),
+                     msg(decoder, "301", [filler], date(2024, 7, 12), "D"),
+                     msg(decoder, "301", [longer, filler], date(2024, 7, 15), "E"),
+                     msg(decoder, "301", [filler], date(2024, 9, 20), "F")])
+    assert [r[:3] for r in rules(events) if r[0] == "stop_missing"] == [
+        ("stop_missing", "raised", date(2024, 7, 5)),
+        ("stop_missing", "resolved", date(2024, 7, 5)),
+        ("stop_missing", "raised", date(2024, 9, 6))]
+
+
+def test_a_start_withdrawn_after_it_resolved_start_missing_opens_it_again(
+        decoder: Any) -> None:
+    """A late start resolved start_missing; it is withdrawn and nothing replaces it: the
+    toewijzing has no start again, and start_missing is open again."""
+    late = replace(S, begindatum=date(2024, 4, 8))
+    events = replay([msg(decoder, "301", [T], date(2024, 3, 1), "A"),
+                     msg(decoder, "301", [Toegewezen("9", "45", "45A48", date(2024, 4, 10),
+                                                     date(2024, 4, 10), None)],
+                         date(2024, 4, 10), "F"),  # the clock passes start_missing's due
+                     msg(decoder, "305", [late], date(2024, 4, 11), "B"),
+                     msg(decoder, "305", [replace(late, status="3")], date(2024, 4, 12), "W")])
+    got = [r[:2] for r in rules(events) if r[0] == "start_missing"]
+    assert got == [("start_missing", "raised"), ("start_missing", "resolved"),
+                   ("start_missing", "raised")]
+
+
 def test_late_stop(decoder: Any) -> None:
     stop = Stop(S, date(2024, 5, 31), "31")  # due(31 May, 5) = 7 June
     events = replay([msg(decoder, "301", [T], date(2024, 3, 1), "A"),
