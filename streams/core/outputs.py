@@ -14,7 +14,7 @@ from typing import Any
 from streams.core.chain import Chain, Trajectory, ZorgLine
 from streams.core.events import Alert, Event, StepMeasured, TrajectoryUpdated, UnitLinked
 from streams.core.model import Failure
-from streams.core.zorg_keys import TEMPORARY
+from streams.core.zorg_keys import TEMPORARY, restarted
 
 Record = dict[str, Any]
 
@@ -90,7 +90,7 @@ def trajectory_event(chain: Chain, t: Trajectory) -> TrajectoryUpdated:
             for v in [chain.toewijzingen[k].current()] if v is not None]
     starts, stops = _zorg(chain, t)
     requests = [chain.requests[u] for u in t.requests if u in chain.requests]
-    stopped = _stopped(starts, stops)
+    stopped = _stopped(chain, starts, stops)
     ended = stopped is not None and not _awaits_start(chain, t, starts, stopped)
     return TrajectoryUpdated(
         t.id, chain.domain, chain.gemeente, chain.aanbieder, chain.client,
@@ -120,14 +120,14 @@ def _zorg(chain: Chain, t: Trajectory) -> tuple[list[ZorgLine], list[ZorgLine]]:
     return [z for z in lines if z.msg == "305"], [z for z in lines if z.msg == "307"]
 
 
-def _stopped(starts: list[ZorgLine], stops: list[ZorgLine]) -> ZorgLine | None:
+def _stopped(chain: Chain, starts: list[ZorgLine], stops: list[ZorgLine]) -> ZorgLine | None:
     """The last definitive stop, once every start has one (a temporary stop, reden 20,
-    does not end the care)."""
+    does not end the care), or was paused and started again (domain.md §6)."""
     definitive = [z for z in stops if z.reden != TEMPORARY]
     if not starts or not definitive:
         return None
     stopped = {z.start for z in definitive}
-    if any(s.line_key not in stopped for s in starts):
+    if any(s.line_key not in stopped and not restarted(chain, s) for s in starts):
         return None
     return max(definitive, key=lambda z: (z.einddatum or date.min, z.line_key))
 

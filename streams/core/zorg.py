@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from streams.core.chain import Chain, ZorgLine
+from streams.core.chain import Chain, Version, ZorgLine
 from streams.core.context import Context
 from streams.core.events import Event, UnitLinked
 from streams.core.model import Line, Message
@@ -295,10 +295,20 @@ def uncount(ctx: Context, chain: Chain, old: ZorgLine) -> list[Event]:
         events += assignment_care(ctx, chain, old.toewijzing)
         if v is not None:  # judged again when due (at once if that has passed)
             ctx.due.add(start_due(ctx, t, v), f"start_missing|{chain.key}|{t.key}")
-    elif start is not None and v is not None and v.einddatum is not None:
-        ctx.due.add(ctx.calendar.due(v.einddatum, ctx.terms.stop),
-                    f"stop_missing|{chain.key}|{start}")
+        paused = [z.line_key for z in chain.zorg.values()  # a restart no longer ends them
+                  if z.msg == "305" and z.toewijzing == t.key and z.counts()]
+        _stop_due_again(ctx, chain, v, paused)
+    elif old.start is not None:  # a paused start that counted as restarted, too
+        _stop_due_again(ctx, chain, v, [old.start])
     return events
+
+
+def _stop_due_again(ctx: Context, chain: Chain, v: Version | None, starts: list[str]) -> None:
+    """stop_missing of these starts judged again at its due date (at once if passed)."""
+    if v is not None and v.einddatum is not None:
+        for start in starts:
+            ctx.due.add(ctx.calendar.due(v.einddatum, ctx.terms.stop),
+                        f"stop_missing|{chain.key}|{start}")
 
 
 def _let_go(ctx: Context, chain: Chain, start: ZorgLine) -> list[Event]:

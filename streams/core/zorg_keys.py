@@ -92,3 +92,20 @@ def stopped(chain: Chain, start: ZorgLine, by: date) -> bool:
     return start.msg == "305" and any(z.msg == "307" and z.counts()
                                       and z.start == start.line_key and z.received <= by
                                       for z in chain.zorg.values())
+
+
+def restarted(chain: Chain, start: ZorgLine) -> bool:
+    """domain.md §6: after a temporary stop (20) only a definitive stop or a new start may
+    follow. A start paused and started again (a later start of the same toewijzing and
+    product, beginning on or after the pause) is ended by that: it needs no stop of its own."""
+    paused = [z.einddatum for z in chain.zorg.values()
+              if z.msg == "307" and z.counts() and z.start == start.line_key
+              and z.reden == TEMPORARY and z.einddatum is not None]
+    if not paused:
+        return False
+    since = min(paused)
+    return any(z.msg == "305" and z is not start and z.counts()
+               and z.toewijzing == start.toewijzing and z.begindatum >= since
+               and z.begindatum > start.begindatum
+               and same_product((z.categorie, z.code), (start.categorie, start.code))
+               for z in chain.zorg.values())

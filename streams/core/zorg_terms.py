@@ -9,7 +9,7 @@ from streams.core.chain import Chain, ZorgLine
 from streams.core.context import Context
 from streams.core.events import Event
 from streams.core.steps import forget, measure
-from streams.core.zorg_keys import TEMPORARY, numbered
+from streams.core.zorg_keys import TEMPORARY, numbered, restarted
 
 
 def report_delay(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
@@ -30,6 +30,10 @@ def _judge_start(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
     assert z.toewijzing is not None
     t = chain.toewijzingen[z.toewijzing]
     events = ctx.alerts.resolve("start_missing", t.key, ctx.today)
+    for paused in chain.zorg.values():  # a restart after a temporary stop ends that start
+        if paused.msg == "305" and paused is not z and paused.toewijzing == t.key \
+                and restarted(chain, paused):
+            events += ctx.alerts.resolve("stop_missing", paused.line_key, ctx.today)
     z.correction = z.correction or is_correction(chain, z)  # judged again: no second one
     events += assignment_care(ctx, chain, t.key)
     events += late(ctx, chain, z)
@@ -132,8 +136,8 @@ def on_stop_due(ctx: Context, chain: Chain, start_key: str, due: date) -> list[E
     v = chain.toewijzingen[z.toewijzing].current()
     if v is None or v.deleted or v.einddatum is None:
         return []
-    if ctx.calendar.due(v.einddatum, ctx.terms.stop) != due or definitively_stopped(chain,
-                                                                                     start_key):
+    if ctx.calendar.due(v.einddatum, ctx.terms.stop) != due \
+            or definitively_stopped(chain, start_key) or restarted(chain, z):
         return []
     return ctx.alerts.raise_("stop_missing", start_key, chain.party(start_key), due, ctx.today,
                              ctx.alerts_from)

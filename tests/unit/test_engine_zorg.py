@@ -136,6 +136,48 @@ def test_temporary_stop_does_not_satisfy_stop_missing(decoder: Any) -> None:
     assert [r[0] for r in rules(events)] == ["stop_missing"]
 
 
+@pytest.mark.parametrize("restart_day", [date(2024, 4, 3), date(2024, 7, 15)])
+def test_a_start_paused_and_started_again_needs_no_stop_of_its_own(
+        decoder: Any, restart_day: date) -> None:
+    """domain.md §6: after a temporary stop only a definitive stop or a new start may
+    follow. The restart is stopped in time: nothing is missing. Read after the first
+    start's stop_missing was raised (15 July), the restart resolves it."""
+    ends = Toegewezen("1001", "45", "45A48", date(2024, 3, 1), INGANG, date(2024, 6, 28))
+    restart = replace(S, begindatum=date(2024, 4, 2))
+    filler = Toegewezen("9", "45", "45A48", date(2024, 7, 12), date(2024, 7, 12), None)
+    events = replay(sorted([
+        msg(decoder, "301", [ends], date(2024, 3, 1), "A"),
+        msg(decoder, "305", [S], date(2024, 3, 12), "B"),
+        msg(decoder, "307", [Stop(S, date(2024, 3, 15), "20")], date(2024, 3, 18), "C"),
+        msg(decoder, "301", [filler], date(2024, 7, 12), "F"),
+        msg(decoder, "305", [restart], restart_day, "R"),
+        msg(decoder, "307", [Stop(restart, date(2024, 6, 28), "31")], restart_day, "E")],
+        key=lambda m: m.received))
+    first = "jw:438:12345678:B:2024-03-12#0"
+    got = [a[:2] for a in alerts(events) if a[0] == "stop_missing" and a[2] == first]
+    late = restart_day > date(2024, 7, 5)
+    assert got == ([("stop_missing", "raised"), ("stop_missing", "resolved")] if late else [])
+
+
+def test_a_restart_withdrawn_leaves_the_paused_start_to_be_stopped(decoder: Any) -> None:
+    """The restart that ended the paused start is withdrawn (status 3) after the due date:
+    the paused start needs its definitive stop again, and stop_missing is raised."""
+    ends = Toegewezen("1001", "45", "45A48", date(2024, 3, 1), INGANG, date(2024, 6, 28))
+    restart = replace(S, begindatum=date(2024, 4, 2))
+    filler = Toegewezen("9", "45", "45A48", date(2024, 7, 12), date(2024, 7, 12), None)
+    events = replay([msg(decoder, "301", [ends], date(2024, 3, 1), "A"),
+                     msg(decoder, "305", [S], date(2024, 3, 12), "B"),
+                     msg(decoder, "307", [Stop(S, date(2024, 3, 15), "20")],
+                         date(2024, 3, 18), "C"),
+                     msg(decoder, "305", [restart], date(2024, 4, 3), "R"),
+                     msg(decoder, "301", [filler], date(2024, 7, 12), "F"),
+                     msg(decoder, "305", [replace(restart, status="3")], date(2024, 7, 15),
+                         "W")])
+    first = "jw:438:12345678:B:2024-03-12#0"
+    assert [a[:2] for a in alerts(events) if a[0] == "stop_missing" and a[2] == first] == [
+        ("stop_missing", "raised")]
+
+
 def test_extension_resolves_stop_missing(decoder: Any) -> None:
     longer = Toegewezen("1001", "45", "45A48", date(2024, 7, 15), INGANG, date(2024, 12, 31))
     filler = Toegewezen("9", "45", "45A48", date(2024, 7, 20), date(2024, 7, 22), None)

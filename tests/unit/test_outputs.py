@@ -63,6 +63,21 @@ def test_a_temporary_stop_leaves_it_in_care_a_definitive_one_ends_it(decoder: An
         "ended", "2024-01-10", "2024-05-31", "02")
 
 
+def test_a_restart_after_a_temporary_stop_ends_with_its_own_definitive_stop(
+        decoder: Any) -> None:
+    """domain.md §6: after a temporary stop only a definitive stop or a new start may
+    follow. The first start, paused and started again, needs no stop of its own: the
+    restart's definitive stop ends the care."""
+    restart = Start("1", "45", "45A01", date(2024, 1, 8), date(2024, 4, 2))
+    r = record(chain_after(decoder, ("301", [T1], D), ("305", [S1], date(2024, 1, 11)),
+                           ("307", [Stop(S1, date(2024, 3, 1), "20")], date(2024, 3, 2)),
+                           ("305", [restart], date(2024, 4, 3)),
+                           ("307", [Stop(restart, date(2024, 6, 30), "31")],
+                            date(2024, 7, 1))))
+    assert (r["status"], r["started"], r["stopped"], r["reden_beeindiging"]) == (
+        "ended", "2024-01-10", "2024-06-30", "31")
+
+
 def test_care_stopped_with_the_next_toewijzing_still_to_start_is_assigned(
         decoder: Any) -> None:
     """T2 adjoins T1 (one episode, product.md §3): T1's care stopped, T2's has not
