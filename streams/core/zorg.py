@@ -83,7 +83,12 @@ def _new_line(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
     if early is not None:
         return events + _withdrawn(ctx, chain, early, z)
     events += report_delay(ctx, chain, z)
-    return events + (judge(ctx, chain, z) if z.line_key in chain.links else [])
+    if z.line_key in chain.links:
+        return events + judge(ctx, chain, z)
+    if z.msg == "307":  # OP272: stop_late needs the 307 alone; judged again once linked
+        z.correction = is_correction(chain, z)
+        events += late(ctx, chain, z)
+    return events
 
 
 def relink(ctx: Context, chain: Chain) -> list[Event]:

@@ -9,7 +9,7 @@ from streams.core.chain import Chain, ZorgLine
 from streams.core.context import Context
 from streams.core.events import Event
 from streams.core.steps import forget, measure
-from streams.core.zorg_keys import TEMPORARY, numbered, restarted
+from streams.core.zorg_keys import TEMPORARY, numbered, restarted, same_product
 
 
 def report_delay(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
@@ -72,22 +72,29 @@ def late(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
     """start_late (OP271: due(max(Begindatum, first 301 received), 5)) or stop_late (OP272:
     due(Einddatum, 5)); a correction is not judged again, nor a definitive stop after a
     temporary one (the day it became definitive is not in the message)."""
-    if z.correction:
-        return []
+    rule = "start_late" if z.msg == "305" else "stop_late"
+    if z.correction or (z.reden != TEMPORARY and z.msg == "307" and _after_a_pause(chain, z)):
+        return ctx.alerts.resolve(rule, z.line_key, ctx.today)  # judged before it was known
     if z.msg == "305":
         due = _start_late_due(ctx, chain, z)
     else:
         assert z.einddatum is not None
-        if z.reden != TEMPORARY and any(
-                o.msg == "307" and o.counts() and o.start == z.start and o.reden == TEMPORARY
-                and o is not z for o in chain.zorg.values()):
-            return []
         due = ctx.calendar.due(z.einddatum, ctx.terms.stop)
     if z.received <= due:
         return []
-    return ctx.alerts.raise_(f"{'start' if z.msg == '305' else 'stop'}_late", z.line_key,
-                             chain.party(z.line_key), due, ctx.today, ctx.alerts_from,
-                             late=ctx.calendar.between(due, z.received))
+    return ctx.alerts.raise_(rule, z.line_key, chain.party(z.line_key), due, ctx.today,
+                             ctx.alerts_from, late=ctx.calendar.between(due, z.received))
+
+
+def _after_a_pause(chain: Chain, stop: ZorgLine) -> bool:
+    """A temporary stop of the same start came first: the one it names, or (not linked
+    yet) one with the same key: toewijzing, Product, Begindatum."""
+    return any(o.msg == "307" and o.counts() and o.reden == TEMPORARY and o is not stop
+               and (o.start == stop.start if stop.start is not None else
+                    (o.nummer, o.beschikking_key, o.begindatum) == (
+                        stop.nummer, stop.beschikking_key, stop.begindatum)
+                    and same_product((o.categorie, o.code), (stop.categorie, stop.code)))
+               for o in chain.zorg.values())
 
 
 def stop_ends_start(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:

@@ -221,6 +221,24 @@ def test_a_start_withdrawn_after_it_resolved_start_missing_opens_it_again(
                    ("start_missing", "raised")]
 
 
+def test_a_late_stop_that_links_to_nothing_is_late_all_the_same(decoder: Any) -> None:
+    """OP272: stop_late needs the 307 alone (due(Einddatum in the 307, 5)): a stop of a
+    toewijzing from before the archive is late, and unlinked. A definitive stop after a
+    temporary one of the same start (same key) is not judged late, linked or not."""
+    stop = Stop(S, date(2024, 5, 31), "31")  # due(31 May, 5) = 7 June
+    pause = Stop(S, date(2024, 4, 30), "20")  # due(30 April, 5) = 8 May (Koningsdag)
+    other = Toegewezen("9", "45", "45A48", date(2024, 6, 20), date(2024, 6, 20), None)
+    lead = msg(decoder, "301", [other], date(2024, 3, 1), "L")  # alerts due from 1 March
+    alone = replay([lead, msg(decoder, "307", [stop], date(2024, 6, 11), "C"),
+                    msg(decoder, "301", [other], date(2024, 6, 20), "D")])
+    assert ("stop_late", "raised", date(2024, 6, 7), 2) in rules(alone)
+    assert "unlinked" in [r[0] for r in rules(alone)]
+    paused = replay([lead, msg(decoder, "307", [pause], date(2024, 5, 2), "P"),
+                     msg(decoder, "307", [stop], date(2024, 6, 11), "C"),
+                     msg(decoder, "301", [other], date(2024, 6, 20), "D")])
+    assert [r[0] for r in rules(paused) if r[0] == "stop_late"] == []
+
+
 def test_late_stop(decoder: Any) -> None:
     stop = Stop(S, date(2024, 5, 31), "31")  # due(31 May, 5) = 7 June
     events = replay([msg(decoder, "301", [T], date(2024, 3, 1), "A"),
