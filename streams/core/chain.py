@@ -145,7 +145,7 @@ class Request:
     names: list[str] = field(default_factory=list)  # 317: toewijzing keys it names
     answers: list[Answer] = field(default_factory=list)
     rule: str | None = None
-    not_sent: bool = False  # 2.x: withdrawn by a status-3 line (nothing awaited)
+    not_sent: bool = False  # rejected by its retour, or withdrawn (2.x status 3)
     named: dict[str, str] = field(default_factory=dict)  # 317: line_key → toewijzing_key
     release: str = "3.2"  # its message's: a 2.x request may be answered by best fit
 

@@ -148,8 +148,8 @@ class Engine:
             if heen.msg == "315" and r.refused_lines:  # only the lines it refused
                 found += requests.answer_316(ctx, chain, heen_key, r.key, r.received,
                                              r.refused_lines)
-            found += requests.not_sent(ctx, chain, heen_key, r.whole_rejected,
-                                       r.rejected_lines)
+            found += requests.not_sent(ctx, chain, heen_key, r.whole_rejected, tuple(
+                n for n in r.rejected_lines if n not in r.refused_lines))
             found += self._not_sent(ctx, chain, heen_key, r)
             found += trajectories.updated(chain)  # a toewijzing not sent is no care
             events += trajectories.stamp(chain, found)

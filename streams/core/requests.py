@@ -34,7 +34,7 @@ def on_request(ctx: Context, chain: Chain, m: Message) -> list[Event]:
     if m.msg == "315":
         new = [Request(ln.line_key, "315", m.message_key, m.received, m.dagtekening,
                        ln.referentie_aanbieder, ln.categorie, ln.code, ln.toewijzing_ingangsdatum,
-                       release=m.release)
+                       not_sent=ln.line_key in ctx.not_sent, release=m.release)
                for ln in m.lines if ln.status_aanlevering != "3"]
         for w in [ln for ln in m.lines if ln.status_aanlevering == "3"]:
             events += _withdraw(ctx, chain, m, w)
@@ -60,9 +60,7 @@ def _withdraw(ctx: Context, chain: Chain, m: Message, w: Line) -> list[Event]:
                 not a.not_sent and a.received <= m.received for a in r.answers) \
                 and r.message_key != m.message_key and (r.categorie, r.code, r.ingangsdatum) \
                 == (w.categorie, w.code, w.toewijzing_ingangsdatum):
-            r.not_sent = True
-            return [e for rule in ("request_unanswered", "request_undecided")
-                    for e in ctx.alerts.resolve(rule, r.unit, ctx.today)]
+            return _never_received(ctx, r)
     return []
 
 
@@ -70,8 +68,10 @@ def _vow(ctx: Context, chain: Chain, m: Message) -> Request:
     """A 317: its Ongewijzigd and TeWijzigen lines name toewijzingen, and link to them once
     they are known; a 317 that links to nothing at due(received, 5) is unlinked (TR355)."""
     r = Request(m.message_key, "317", m.message_key, m.received, m.dagtekening,
-                m.referentie_aanbieder, None, None, None,
-                [ln.toewijzing_key for ln in m.lines if ln.toewijzing_key])
+                m.referentie_aanbieder, next((ln.categorie for ln in m.lines if ln.categorie),
+                                             None), None, None,
+                [ln.toewijzing_key for ln in m.lines if ln.toewijzing_key],
+                not_sent=m.message_key in ctx.not_sent)
     r.named = {ln.line_key: ln.toewijzing_key for ln in m.lines
                if ln.toewijzing_key and ln.element != "NieuwProduct"}
     ctx.due.add(ctx.calendar.due(m.received, ctx.terms.unlinked),
@@ -257,10 +257,14 @@ def answer_316(ctx: Context, chain: Chain, heen_key: str, retour_key: str, recei
 def not_sent(ctx: Context, chain: Chain, heen_key: str, whole: bool,
              lines: tuple[int, ...]) -> list[Event]:
     """product.md §4: a 301 or 319 whose retour rejects it (0001, or a line-level code on
-    the line) stays linked but is no answer: the request is judged again without it."""
+    the line) stays linked but is no answer: the request is judged again without it. A
+    request so rejected awaits no answer."""
     rejected = {f"{heen_key}#{n}" for n in lines}
     events: list[Event] = []
     for r in chain.requests.values():
+        if r.message_key == heen_key and not r.not_sent and (
+                whole or (r.msg == "315" and r.unit in rejected)):
+            events += _never_received(ctx, r)
         hit = [a for a in r.answers if a.message_key == heen_key and not a.not_sent
                and (whole or a.key in rejected)]
         if hit:
@@ -269,6 +273,14 @@ def not_sent(ctx: Context, chain: Chain, heen_key: str, whole: bool,
                 a.not_sent = True
             events += _judge_again(ctx, chain, r, first, final)
     return events
+
+
+def _never_received(ctx: Context, r: Request) -> list[Event]:
+    """domain.md §3: a request its retour rejects (0001, or a code on its line such as
+    9374) counts as not sent: the gemeente never had it, and no answer is awaited."""
+    r.not_sent = True
+    return [e for rule in ("request_unanswered", "request_undecided")
+            for e in ctx.alerts.resolve(rule, r.unit, ctx.today)]
 
 
 def _judge_again(ctx: Context, chain: Chain, r: Request, first: Answer | None,

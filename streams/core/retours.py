@@ -87,7 +87,8 @@ def rejected_units(m: Message, r: Retour) -> frozenset[str]:
     """The units of `m` its retour `r` rejects: all of them (0001), or lines by code."""
     if r.whole_rejected:
         return frozenset([m.message_key, *(ln.line_key for ln in m.lines)])
-    return frozenset(f"{m.message_key}#{n}" for n in r.rejected_lines)
+    return frozenset(f"{m.message_key}#{n}" for n in r.rejected_lines
+                     if n not in r.refused_lines)  # 2.x 8857–8862: answered, not unsent
 
 
 def on_heen(ctx: Context, m: Message, chain: str | None,

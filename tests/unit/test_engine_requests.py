@@ -171,6 +171,43 @@ def test_only_the_line_with_a_316_refusal_code_counts_as_answered(decoder: Any) 
     assert "jw:446:12345678:V:2020-06-01#1" not in found(events)
 
 
+@pytest.mark.parametrize("order", ["in_time", "after_the_due_date", "retour_first"])
+def test_a_request_its_316_rejects_whole_awaits_no_answer(decoder: Any, order: str) -> None:
+    """domain.md §3: 0001 at header level, the whole message rejected, counts as not sent:
+    the gemeente never had the request, so no answer is awaited (an alert raised before
+    the 316 was read is resolved), in either read order."""
+    h = Heen(head("jw", "315", ident="V", day=MON), [(BSN, [REQ])])
+    request = at(decoder, h.xml(), MON)
+    day = date(2024, 3, 20) if order == "after_the_due_date" else date(2024, 3, 5)
+    retour = at(decoder, h.retour("R", day, header_codes=("0001",)), day)
+    events = replay({"in_time": [request, retour, mover(decoder, 3, 25)],
+                     "after_the_due_date": [request, mover(decoder, 3, 15), retour],
+                     "retour_first": [retour, request, mover(decoder, 3, 25)]}[order])
+    mine = [a[:2] for a in alerts(events) if a[2] == f"{VOT}#0"]
+    assert mine == ([("request_unanswered", "raised"), ("request_unanswered", "resolved")]
+                    if order == "after_the_due_date" else [])
+
+
+def test_a_316_line_code_takes_only_that_line_out_of_the_requests(decoder: Any) -> None:
+    """9374 (a request already pending) on line 1: that line is not sent and awaits
+    nothing; line 0 still awaits its answer."""
+    lines = [REQ, Aangevraagd("REF-2", "54", None, date(2024, 4, 1))]
+    h = Heen(head("jw", "315", ident="V", day=MON), [(BSN, lines)])
+    events = replay([at(decoder, h.xml(), MON),
+                     at(decoder, h.retour("R", date(2024, 3, 5), line_codes={1: ("9374",)}),
+                        date(2024, 3, 5)), mover(decoder, 3, 15)])
+    assert {a[2] for a in alerts(events) if a[0] == "request_unanswered"} == {f"{VOT}#0"}
+
+
+def test_a_317_rejected_whole_before_it_was_read_awaits_no_answer(decoder: Any) -> None:
+    wijziging = Heen(head("jw", "317", ident="W", day=MON),
+                     [(BSN, [Wijziging("OngewijzigdProduct", "1001")])], verzoek=("REF-1", "01"))
+    events = replay([at(decoder, wijziging.retour("R", MON, header_codes=("0001",)), MON),
+                     at(decoder, wijziging.xml(), MON), mover(decoder, 3, 25)])
+    assert [a[0] for a in alerts(events) if a[2] == "jw:486:12345678:W:2024-03-04"
+            and a[0].startswith("request")] == []
+
+
 def mover(decoder: Any, month: int, day: int) -> Message:
     """A 319 of an unrelated request: it moves the clock, and its own alerts are apart."""
     return antwoord(decoder, date(2024, month, day), "1", f"M{month}{day}", ref="OTHER")
