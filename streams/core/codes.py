@@ -43,6 +43,10 @@ OUT_OF_SCOPE: dict[int, str] = {
     491: "jw 325 declaratie-antwoord",
     484: "wmo 323 declaratie",
     485: "wmo 325 declaratie-antwoord",
+    416: "wmo 2.x declaratie",  # iWmo 2.1 Basisschema LDT_BerichtCode
+    417: "wmo 2.x declaratie retour",
+    448: "wmo 2.x factuur",
+    449: "wmo 2.x factuur retour",
 }
 
 

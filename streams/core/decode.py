@@ -94,6 +94,7 @@ class _Body:
             message_key=h.message_key,
             beschikking_nummer=first(sub(cidx, "beschikking"), "beschikkingnummer"),
             status_aanlevering=text(cidx, "statusaanlevering"), strict=self.strict,
+            release=h.release,
         )
         lines = decode_lines(client, start, lctx)
         if self.strict and not lines and h.type.msg in _NEEDS_LINES:

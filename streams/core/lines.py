@@ -6,6 +6,7 @@ and the nested `Product(Categorie, Code)` blocks are not lines.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from streams.core import keys
@@ -29,6 +30,11 @@ LISTS: dict[str, str] = {
 _DESCEND = frozenset({"beschikking", "verzoek"})
 # 305/307/315 write the toewijzing's (requested) start as plain Ingangsdatum in 2.0
 _INGANG_IS_TOEWIJZING = frozenset({"305", "307", "315"})
+_XS_INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
+_XS_TIME = re.compile(r"([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})?",
+                      re.ASCII)
+# 317 lines that name a current toewijzing (its XSD requires the number)
+_NAMING = frozenset({"OngewijzigdProduct", "TeWijzigenProduct"})
 
 
 @record
@@ -40,6 +46,7 @@ class LineContext:
     beschikking_nummer: str | None  # the client's, inherited by lines without one
     status_aanlevering: str | None  # 2.0: client-level, inherited likewise
     strict: bool  # a heenbericht: mandatory fields are enforced; a retour: read as far as it goes
+    release: str = "3.2"  # 3.x XSDs require more than the 2.x layouts give
 
 
 def line_elements(client: Element) -> Iterator[tuple[str, Element]]:
@@ -77,10 +84,24 @@ def _retour_codes(el: Element) -> tuple[str, ...]:
                  and (text := c.text.strip()))
 
 
-def _integer(raw: str | None) -> str | None:
-    """ToewijzingNummer is an xs:integer: `007` and `7` are the same toewijzing."""
-    if raw is not None and raw.isdigit() and raw.isascii():
-        return str(int(raw))
+def _integer(raw: str | None, path: str, strict: bool) -> str | None:
+    """ToewijzingNummer is an xs:integer: `007`, `+7` and `7` are the same toewijzing.
+    Anything else refuses a heenbericht; a retour keeps what it echoes."""
+    if raw is None or _XS_INTEGER.fullmatch(raw) is None:
+        if strict and raw is not None:
+            raise Rejected("invalid_value", f"{path}/ToewijzingNummer is not an integer: "
+                                            f"{raw[:16]!r}")
+        return raw
+    return str(int(raw))
+
+
+def _time(raw: str | None, path: str, strict: bool) -> str | None:
+    """Toewijzingstijd is an xs:time (it decides which version is in force)."""
+    if raw is None or not strict:
+        return raw
+    hms = _XS_TIME.fullmatch(raw)
+    if hms is None or int(hms[1]) > 23 or int(hms[2]) > 59 or int(hms[3]) > 59:
+        raise Rejected("invalid_value", f"{path}/Toewijzingstijd is not a time: {raw[:16]!r}")
     return raw
 
 
@@ -97,7 +118,7 @@ def decode_line(el: Element, element: str, n: int, ctx: LineContext) -> Line:
         toew_ingang, ingang = toew_ingang or ingang, None
         if ctx.heen_msg == "315":
             toew_einde, einde = toew_einde or einde, None
-    nummer = _integer(f.get("toewijzingnummer"))
+    nummer = _integer(f.get("toewijzingnummer"), path, ctx.strict)
     beschikking = f.get("beschikkingnummer") or ctx.beschikking_nummer
     toew_key = keys.toewijzing_key(ctx.domain, ctx.gemeente, nummer) if nummer else None
     besch_key = None
@@ -120,7 +141,7 @@ def decode_line(el: Element, element: str, n: int, ctx: LineContext) -> Line:
         categorie=categorie,
         code=code,
         toewijzingsdatum=as_date(f.get("toewijzingsdatum"), f"{path}/Toewijzingsdatum"),
-        toewijzingstijd=f.get("toewijzingstijd"),
+        toewijzingstijd=_time(f.get("toewijzingstijd"), path, ctx.strict),
         ingangsdatum=ingang,
         einddatum=einde,
         reden_wijziging=as_code(f.get("redenwijziging"), f"{path}/RedenWijziging"),
@@ -136,7 +157,23 @@ def decode_line(el: Element, element: str, n: int, ctx: LineContext) -> Line:
     )
     if ctx.strict:
         _check_mandatory(line, path, ctx.heen_msg)
+        if ctx.release >= "3":
+            _check_3x(line, path, ctx.heen_msg)
     return line
+
+
+def _check_3x(line: Line, path: str, msg: str) -> None:
+    """What the 3.x XSDs require beyond that (domain.md §3), and the rules read: the 301
+    version stamp, the stop's reason (temporary or not; the 3.2 stop key), the number of a
+    toewijzing a 317 names. The 2.x layouts are read as they come."""
+    required = {"301": (("Toewijzingsdatum", line.toewijzingsdatum),
+                        ("Toewijzingstijd", line.toewijzingstijd)),
+                "307": (("RedenBeeindiging", line.reden_beeindiging),)}.get(msg, ())
+    if msg == "317" and line.element in _NAMING:
+        required = (("ToewijzingNummer", line.toewijzing_nummer),)
+    for name, value in required:
+        if value is None:
+            raise Rejected("missing_field", f"{path}/{name} is absent")
 
 
 def _check_mandatory(line: Line, path: str, msg: str) -> None:

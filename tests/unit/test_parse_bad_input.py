@@ -135,3 +135,53 @@ def test_mutated_messages_give_records_or_failures_never_an_exception(
                 valid(result)
                 failures += 1
     assert failures > 300, failures  # the odd values do reach the checks
+
+
+_301 = heen("jw", "301").xml()
+_307 = heen("jw", "307").xml()
+_317 = heen("jw", "317").xml()
+
+
+@pytest.mark.parametrize(("raw", "old", "new", "reason", "detail"), [
+    # 3.x XSDs: Toewijzingsdatum + Toewijzingstijd decide which version is in force
+    (_301, b"<jw301:Toewijzingsdatum>2024-03-01</jw301:Toewijzingsdatum>", b"",
+     "missing_field", "ToegewezenProduct[0]/Toewijzingsdatum"),
+    (_301, b"<jw301:Toewijzingstijd>09:00:00</jw301:Toewijzingstijd>", b"",
+     "missing_field", "ToegewezenProduct[0]/Toewijzingstijd"),
+    (_301, b">09:00:00<", b">25:61:00<", "invalid_value", "Toewijzingstijd"),
+    (_301, b">09:00:00<", b">gisteren<", "invalid_value", "Toewijzingstijd"),
+    # ToewijzingNummer is an xs:integer: ASCII digits with an optional sign
+    (_301, b">1001<", b">T1001<", "invalid_value", "ToewijzingNummer"),
+    (_301, b">1001<", ">\u0661\u0660\u0660\u0661<".encode(), "invalid_value",
+     "ToewijzingNummer"),
+    (_307, b"<jw307:RedenBeeindiging>31</jw307:RedenBeeindiging>", b"", "missing_field",
+     "StopProduct[0]/RedenBeeindiging"),
+    (_317, b"<jw317:ToewijzingNummer>", b"<jw317:Nummer>", "missing_field",
+     "ToewijzingNummer"),
+    (_301.replace(b">436<", b">416<"), b"", b"", "out_of_scope", "declaratie"),
+    (_301.replace(b">436<", b">449<"), b"", b"", "out_of_scope", "factuur"),
+])
+def test_fields_the_3x_xsds_require(decoder: Any, valid: Any, raw: bytes, old: bytes,
+                                    new: bytes, reason: str, detail: str) -> None:
+    bad = raw.replace(old, new, 1) if old else raw
+    if old == b"<jw317:ToewijzingNummer>":
+        bad = bad.replace(b"</jw317:ToewijzingNummer>", b"</jw317:Nummer>", 1)
+    failure = fail(decoder, valid, bad)
+    assert (failure.reason, detail in failure.detail) == (reason, True), failure.detail
+
+
+def test_a_signed_toewijzingnummer_is_the_same_number(decoder: Any) -> None:
+    """xs:integer: `+1001` and `001001` are toewijzing 1001."""
+    for written in (b">+1001<", b">001001<"):
+        (m,) = decoder.parse(_301.replace(b">1001<", written, 1), "x")
+        assert m.lines[0].toewijzing_key == "jw:0363:1001"
+
+
+def test_2x_lines_may_leave_out_what_3x_requires(decoder: Any) -> None:
+    """The 2.x layouts (and the 2.0 examples) are read as they come: no Toewijzingstijd
+    needed there."""
+    raw = heen("jw", "301", "2.4").xml()
+    for name in (b"Toewijzingstijd", b"Toewijzingsdatum"):
+        raw = re.sub(rb"<(\w+:)?" + name + rb">[^<]*</(\w+:)?" + name + rb">", b"", raw)
+    assert b"Toewijzingstijd" not in raw
+    assert not isinstance(decoder.parse(raw, "x"), Failure)

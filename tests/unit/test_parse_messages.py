@@ -124,3 +124,12 @@ def test_namespaces_do_not_matter(decoder: Any) -> None:
     foreign = xml.replace(b"http://www.istandaarden.nl/ijw/3_2/jw301/schema", b"urn:other")
     a, b = one(decoder.parse(xml, "x")), one(decoder.parse(foreign, "x"))
     assert (a.message_key, a.lines, a.client) == (b.message_key, b.lines, b.client)
+
+
+def test_an_identificatie_with_a_colon_keeps_its_keys_readable(decoder: Any, valid: Any) -> None:
+    """LDT_IdentificatieBericht is any string of up to 12 characters: `AB:12` is valid.
+    The key stays `{domain}:{code}:{afzender}:{identificatie}:{dagtekening}`, readable
+    from both ends (afzender and dagtekening hold no colon), and fits the schema."""
+    m = one(decoder.parse(heen("jw", "305", ident="AB:12").xml(), "x"))
+    assert m.message_key == "jw:438:12345678:AB:12:2024-03-01"
+    assert valid(m)["lines"][0]["line_key"] == "jw:438:12345678:AB:12:2024-03-01#0"
