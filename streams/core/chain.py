@@ -127,6 +127,7 @@ class Answer:
     target: str  # link target of a 315 line: toewijzing_key (301) or message_key (319/316)
     message_key: str  # the answering message (a 317 links to it)
     not_sent: bool = False
+    by_fit: bool = False  # the 2.x fallback paired it (streams/core/bestfit.py)
 
 
 @dataclass(slots=True)
@@ -144,7 +145,6 @@ class Request:
     ingangsdatum: date | None  # requested
     names: list[str] = field(default_factory=list)  # 317: toewijzing keys it names
     answers: list[Answer] = field(default_factory=list)
-    rule: str | None = None
     not_sent: bool = False  # rejected by its retour, or withdrawn (2.x status 3)
     named: dict[str, str] = field(default_factory=dict)  # 317: line_key → toewijzing_key
     release: str = "3.2"  # its message's: a 2.x request may be answered by best fit

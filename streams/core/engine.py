@@ -11,7 +11,16 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
-from streams.core import outputs, requests, retours, toewijzingen, trajectories, zorg, zorg_terms
+from streams.core import (
+    bestfit,
+    outputs,
+    requests,
+    retours,
+    toewijzingen,
+    trajectories,
+    zorg,
+    zorg_terms,
+)
 from streams.core.alerts import Alerts
 from streams.core.chain import Chain, chain_key
 from streams.core.config import Terms
@@ -151,6 +160,7 @@ class Engine:
             found += requests.not_sent(ctx, chain, heen_key, r.whole_rejected, tuple(
                 n for n in r.rejected_lines if n not in r.refused_lines))
             found += self._not_sent(ctx, chain, heen_key, r)
+            found += bestfit.rematch(ctx, chain)
             found += trajectories.updated(chain)  # a toewijzing not sent is no care
             events += trajectories.stamp(chain, found)
             self.store.put(f"c/{key}", chain)
@@ -205,8 +215,10 @@ class Engine:
             events += zorg.relink(ctx, chain)
             events += requests.relink(ctx, chain)
             events += requests.answer_301(ctx, chain, m)
+            events += bestfit.rematch(ctx, chain)
         elif m.msg in ("315", "317"):
             events = requests.on_request(ctx, chain, m)
+            events += bestfit.rematch(ctx, chain)
         else:  # starts and stops join their toewijzing's trajectory; membership stays
             events = zorg.on_zorg(ctx, chain, m)
             trajectories.index_lines(chain, m.message_key)

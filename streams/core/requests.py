@@ -115,10 +115,6 @@ def _earlier_answers(ctx: Context, chain: Chain, r: Request) -> list[Event]:
                     v.categorie):
                 events += add_answer(ctx, chain, r, Answer(
                     v.line_key, "301", v.received, True, t.key, v.message_key, v.not_sent))
-    if r.msg == "315" and _by_fit(r) and r.first_answer() is None:  # 2.x, its 301 read first
-        best = _best_2x_answer(chain, r)
-        if best is not None:
-            events += add_answer(ctx, chain, r, best, rule="score")
     if r.referentie:
         waiting: list[Message] = ctx.store.get(f"q/{ref_key(chain, r.referentie)}") or []
         ctx.store.delete(f"q/{ref_key(chain, r.referentie)}")
@@ -128,39 +124,17 @@ def _earlier_answers(ctx: Context, chain: Chain, r: Request) -> list[Event]:
 
 
 def answer_301(ctx: Context, chain: Chain, m: Message) -> list[Event]:
-    """A 301's lines answer the requests whose reference they carry (2.x: best fit)."""
+    """A 301's lines answer the requests whose reference they carry."""
     events: list[Event] = []
     for ln in m.lines:
         assert ln.toewijzing_key is not None
         answer = Answer(ln.line_key, "301", m.received, True, ln.toewijzing_key, m.message_key,
                         ln.line_key in ctx.not_sent)
-        if ln.referentie_aanbieder:
+        if ln.referentie_aanbieder:  # without one: the 2.x fallback (bestfit.rematch)
             same = [r for r in chain.requests.values() if r.referentie == ln.referentie_aanbieder]
             for r in _of_product(same, ln.categorie):
                 events += add_answer(ctx, chain, r, answer)
-        else:  # a 2.x request has no reference; its 301 may already be sent in 3.0
-            best = _best_2x_request(chain, m, ln.categorie, ln.code, ln.ingangsdatum)
-            if best is not None:
-                events += add_answer(ctx, chain, best, answer, rule="score")
     return events
-
-
-def _best_2x_request(chain: Chain, m: Message, categorie: str | None, code: str | None,
-                     ingang: date | None) -> Request | None:
-    """2.x fallback: an unanswered request of the same product category, made before this
-    301, whose requested Ingangsdatum fits best (exact product and nearest date score)."""
-    scored = []
-    for r in chain.requests.values():
-        if r.msg != "315" or not _by_fit(r) or r.not_sent or r.first_answer() \
-                or r.received > m.received:
-            continue
-        if r.categorie != categorie:
-            continue
-        gap = abs((ingang - r.ingangsdatum).days) if ingang and r.ingangsdatum else 365
-        if gap > 31:
-            continue
-        scored.append(((r.code != code, gap, r.received, r.unit), r))
-    return min(scored, key=lambda s: s[0])[1] if scored else None
 
 
 def request_chain(ctx: Context, m: Message) -> str | None:
@@ -180,28 +154,10 @@ def _of_product(same: list[Request], categorie: str | None) -> list[Request]:
     return fitting or same
 
 
-def _by_fit(r: Request) -> bool:
+def by_fit(r: Request) -> bool:
     """product.md §3: a request without a reference, or a 2.x one (whose 301 may leave the
     optional ReferentieAanbieder out), is answered by the best-fitting 301 line."""
     return not r.referentie or r.release < "3"
-
-
-def _best_2x_answer(chain: Chain, r: Request) -> Answer | None:
-    """The 2.x fallback seen from the request: the best-fitting 301 line without a
-    reference, received on or after it, that answers no request yet (same score as
-    `_best_2x_request`)."""
-    taken = {a.key for q in chain.requests.values() for a in q.answers}
-    scored = []
-    for t in chain.toewijzingen.values():
-        for v in t.versions:
-            if v.referentie or v.not_sent or v.line_key in taken or v.received < r.received \
-                    or v.categorie != r.categorie:
-                continue
-            gap = abs((v.ingangsdatum - r.ingangsdatum).days) if r.ingangsdatum else 365
-            if gap <= 31:
-                scored.append(((v.code != r.code, gap, v.received, v.line_key), Answer(
-                    v.line_key, "301", v.received, True, t.key, v.message_key, v.not_sent)))
-    return min(scored, key=lambda s: s[0])[1] if scored else None
 
 
 def on_319(ctx: Context, m: Message) -> list[Event]:
@@ -250,7 +206,7 @@ def answer_316(ctx: Context, chain: Chain, heen_key: str, retour_key: str, recei
         r = chain.requests.get(f"{heen_key}#{n}")
         if r is not None:
             events += add_answer(ctx, chain, r, Answer(retour_key, "316", received, True,
-                                                       retour_key, retour_key), rule="retour")
+                                                       retour_key, retour_key))
     return events
 
 
@@ -271,7 +227,7 @@ def not_sent(ctx: Context, chain: Chain, heen_key: str, whole: bool,
             first, final = r.first_answer(), r.final_answer()
             for a in hit:
                 a.not_sent = True
-            events += _judge_again(ctx, chain, r, first, final)
+            events += judge_again(ctx, chain, r, first, final)
     return events
 
 
@@ -283,15 +239,12 @@ def _never_received(ctx: Context, r: Request) -> list[Event]:
             for e in ctx.alerts.resolve(rule, r.unit, ctx.today)]
 
 
-def _judge_again(ctx: Context, chain: Chain, r: Request, first: Answer | None,
+def judge_again(ctx: Context, chain: Chain, r: Request, first: Answer | None,
                  final: Answer | None) -> list[Event]:
-    """After answers turned out not sent: the request's first and final answer anew."""
-    events = _link(chain, r, r.rule or "referentie")
+    """After answers turned out not sent, or the 2.x fallback took its answer away: the
+    request's first and final answer anew."""
+    events = _link(chain, r)
     now = r.first_answer()
-    if now is None and r.msg == "315" and _by_fit(r):  # 2.x: the next best fit, if any
-        best = _best_2x_answer(chain, r)
-        if best is not None:
-            return events + add_answer(ctx, chain, r, best, rule="score")
     if now is None:  # unanswered again: judged when due (at once if that has passed);
         # the late answer that raised answered_late does not count (product.md §4)
         events += ctx.alerts.resolve("request_answered_late", r.unit, ctx.today)
@@ -308,13 +261,12 @@ def _judge_again(ctx: Context, chain: Chain, r: Request, first: Answer | None,
     return events + _decided(ctx, chain, r)
 
 
-def add_answer(ctx: Context, chain: Chain, r: Request, answer: Answer,
-               rule: str = "referentie") -> list[Event]:
+def add_answer(ctx: Context, chain: Chain, r: Request, answer: Answer) -> list[Event]:
     if any(a.key == answer.key for a in r.answers):
         return []
     first_before = r.first_answer()
     r.answers.append(answer)
-    events = _link(chain, r, rule)
+    events = _link(chain, r)
     if r.msg == "317" and len(r.answers) == 1:  # it links to something now
         events += ctx.alerts.resolve("unlinked", r.unit, ctx.today)
     first = r.first_answer()
@@ -346,14 +298,15 @@ def _decided(ctx: Context, chain: Chain, r: Request) -> list[Event]:
     return events + ctx.alerts.resolve("request_undecided", r.unit, ctx.today)
 
 
-def _link(chain: Chain, r: Request, rule: str) -> list[Event]:
+def _link(chain: Chain, r: Request) -> list[Event]:
     target = r.link_target() if r.msg == "315" else r.first_sent_or_not()
-    if target is None:
+    if target is None:  # its only answer went to a better-fitting request (2.x)
+        chain.links.pop(r.unit, None)
         return []
     dest = target.target if r.msg == "315" else target.message_key
     link = UnitLinked(r.unit, "line" if r.msg == "315" else "message", dest, None,
-                      r.rule or rule)
-    r.rule = link.rule
+                      "score" if target.by_fit else "retour" if target.msg == "316"
+                      else "referentie")
     if chain.links.get(r.unit) == link:
         return []
     chain.links[r.unit] = link

@@ -136,6 +136,49 @@ def test_2x_request_answered_by_the_best_fitting_301(decoder: Any) -> None:
     assert "jw:446:12345678:V:2020-02-03#0" not in found(events)
 
 
+def fitting(decoder: Any, day: date, nummer: str, ingang: date, ident: str) -> Message:
+    """A 2.3 301 without reference: a candidate answer of a 2.x request."""
+    h = Heen(head("jw", "301", "2.3", ident=ident, day=day),
+             [(BSN, [Toegewezen(nummer, "45", "45A48", day, ingang, None,
+                                beschikking=f"B{nummer}")])])
+    h.beschikking = f"B{nummer}"
+    return at(decoder, h.xml(), day)
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2), (0, 2, 1), (2, 1, 0), (1, 0, 2)])
+def test_2x_best_fit_is_the_best_of_all_301s_after_the_request(
+        decoder: Any, order: tuple[int, ...]) -> None:
+    """product.md §3: "a 301 after the request whose Ingangsdatum fits the requested one,
+    best score wins": the exact fit received a day after a looser one answers, in any
+    read order; the looser one is the gemeente's own toewijzing."""
+    msgs = [vot(decoder, date(2020, 3, 2), "2.3", "example",
+                [Aangevraagd(None, "45", "45A48", date(2020, 3, 10))]),
+            fitting(decoder, date(2020, 3, 4), "11", date(2020, 3, 20), "P1"),
+            fitting(decoder, date(2020, 3, 5), "12", date(2020, 3, 10), "P2")]
+    events = replay([msgs[i] for i in order])
+    final = {e.unit: e.target for e in events if isinstance(e, UnitLinked)}
+    assert final["jw:446:12345678:V:2020-03-02#0"] == "jw:0363:12"
+    measured = [e.value for e in events if isinstance(e, StepMeasured)
+                and e.metric == "request_answer"]
+    assert measured[-1] == 3  # 2 → 5 March
+
+
+@pytest.mark.parametrize("refusal_first", [True, False])
+def test_a_2x_request_refused_before_a_fitting_301_keeps_its_refusal(
+        decoder: Any, refusal_first: bool) -> None:
+    """The 316 refused the request (8857) on 7 March; a fitting 301 received on 8 March
+    answers no request: the line links to the 316, in either read order."""
+    h = Heen(head("jw", "315", "2.3", "example", "V", date(2020, 3, 2)),
+             [(BSN, [Aangevraagd(None, "45", "45A48", date(2020, 3, 10))])])
+    refusal = at(decoder, h.retour("R", date(2020, 3, 7), line_codes={0: ("8857",)}),
+                 date(2020, 3, 7))
+    answer = fitting(decoder, date(2020, 3, 8), "11", date(2020, 3, 10), "P1")
+    events = replay([at(decoder, h.xml(), date(2020, 3, 2)),
+                     *([refusal, answer] if refusal_first else [answer, refusal])])
+    final = {e.unit: e.target for e in events if isinstance(e, UnitLinked)}
+    assert final["jw:446:12345678:V:2020-03-02#0"] == "jw:447:0363:R:2020-03-07"
+
+
 def test_2x_request_read_after_the_301_that_answers_it(decoder: Any) -> None:
     """Archives are mostly, not strictly, in receipt order: the 301 received after the
     request but read before it still answers it (product.md §3: a later link is made)."""
