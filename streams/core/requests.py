@@ -240,7 +240,7 @@ def _never_received(ctx: Context, r: Request) -> list[Event]:
 
 
 def judge_again(ctx: Context, chain: Chain, r: Request, first: Answer | None,
-                 final: Answer | None) -> list[Event]:
+                final: Answer | None) -> list[Event]:
     """After answers turned out not sent, or the 2.x fallback took its answer away: the
     request's first and final answer anew."""
     events = _link(chain, r)

@@ -61,7 +61,7 @@ def find_start(chain: Chain, stop: ZorgLine, task_oriented: bool = False) -> Zor
 
 
 def same_product(a: tuple[str | None, str | None], b: tuple[str | None, str | None]
-                  ) -> bool:
+                 ) -> bool:
     """(categorie, code) pairs: a part absent on either side does not tell them apart."""
     return all(x is None or y is None or x == y for x, y in zip(a, b, strict=True))
 
