@@ -15,6 +15,7 @@ from streams.core import (
     bestfit,
     outputs,
     requests,
+    retourlines,
     retours,
     toewijzingen,
     trajectories,
@@ -146,7 +147,7 @@ class Engine:
         if heen is None or heen.retour is None:
             return []
         r = heen.retour
-        if not (r.whole_rejected or r.rejected_lines):
+        if not (r.whole_rejected or r.rejected_lines or r.refused_lines):
             return []
         events: list[Event] = []
         for key in heen.chains if only is None else only:
@@ -154,27 +155,27 @@ class Engine:
             if chain is None:
                 continue
             found: list[Event] = []
+            units = retourlines.in_chain(chain, heen_key)
             if heen.msg == "315" and r.refused_lines:  # only the lines it refused
-                found += requests.answer_316(ctx, chain, heen_key, r.key, r.received,
-                                             r.refused_lines)
-            found += requests.not_sent(ctx, chain, heen_key, r.whole_rejected, tuple(
-                n for n in r.rejected_lines if n not in r.refused_lines))
-            found += self._not_sent(ctx, chain, heen_key, r)
+                refused = retourlines.line_keys(r.refused_lines, heen_key, chain.client, units)
+                found += requests.answer_316(ctx, chain, r.key, r.received, refused)
+            rejected = retourlines.line_keys(r.rejected_lines, heen_key, chain.client, units)
+            found += requests.not_sent(ctx, chain, heen_key, r.whole_rejected, rejected)
+            found += self._not_sent(ctx, chain, heen_key, r.whole_rejected, rejected)
             found += bestfit.rematch(ctx, chain)
             found += trajectories.updated(chain)  # a toewijzing not sent is no care
             events += trajectories.stamp(chain, found)
             self.store.put(f"c/{key}", chain)
         return events
 
-    def _not_sent(self, ctx: Context, chain: Chain, heen_key: str,
-                  r: retours.Retour) -> list[Event]:
+    def _not_sent(self, ctx: Context, chain: Chain, heen_key: str, whole: bool,
+                  rejected: frozenset[str]) -> list[Event]:
         """A retour with 0001 (or a line code such as 9019) makes the heenbericht, or those
         lines, "considered not sent": still linked, but no start, stop or version, and what
         they settled is open again (product.md §4)."""
-        rejected = {f"{heen_key}#{n}" for n in r.rejected_lines}
         events: list[Event] = []
         hit = [(z, z.counts()) for z in chain.zorg.values() if z.message_key == heen_key
-               and not z.not_sent and (r.whole_rejected or z.line_key in rejected)]
+               and not z.not_sent and (whole or z.line_key in rejected)]
         for z, _ in hit:  # all of them first: a correction rejected whole is no line at all
             z.not_sent = True
         for z, counted in hit:
@@ -184,7 +185,7 @@ class Engine:
         for t in chain.toewijzingen.values():
             before, first = t.current(), t.first_received
             for v in t.versions:
-                if v.message_key == heen_key and (r.whole_rejected or v.line_key in rejected):
+                if v.message_key == heen_key and (whole or v.line_key in rejected):
                     v.not_sent = True
             if t.current() is not before:  # the version in force changed, or none is left
                 events += toewijzingen.changed(ctx, chain, t, before)

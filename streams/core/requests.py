@@ -198,12 +198,12 @@ def on_319_in_chain(ctx: Context, chain: Chain, m: Message) -> list[Event]:
     return events
 
 
-def answer_316(ctx: Context, chain: Chain, heen_key: str, retour_key: str, received: date,
-               lines: tuple[int, ...]) -> list[Event]:
+def answer_316(ctx: Context, chain: Chain, retour_key: str, received: date,
+               lines: frozenset[str]) -> list[Event]:
     """2.x: a 316 rejection code on a request line answers it (rejected)."""
     events: list[Event] = []
-    for n in lines:
-        r = chain.requests.get(f"{heen_key}#{n}")
+    for unit in sorted(lines):
+        r = chain.requests.get(unit)
         if r is not None:
             events += add_answer(ctx, chain, r, Answer(retour_key, "316", received, True,
                                                        retour_key, retour_key))
@@ -211,11 +211,10 @@ def answer_316(ctx: Context, chain: Chain, heen_key: str, retour_key: str, recei
 
 
 def not_sent(ctx: Context, chain: Chain, heen_key: str, whole: bool,
-             lines: tuple[int, ...]) -> list[Event]:
+             rejected: frozenset[str]) -> list[Event]:
     """product.md §4: a 301 or 319 whose retour rejects it (0001, or a line-level code on
     the line) stays linked but is no answer: the request is judged again without it. A
     request so rejected awaits no answer."""
-    rejected = {f"{heen_key}#{n}" for n in lines}
     events: list[Event] = []
     for r in chain.requests.values():
         if r.message_key == heen_key and not r.not_sent and (

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+from streams.core import retourlines
 from streams.core.alerts import Party
 from streams.core.context import Context
 from streams.core.events import Event, UnitLinked
@@ -33,9 +34,10 @@ class Retour:
     received: date
     rejecting: tuple[str, ...]  # codes other than 0200/0233, in order, once each
     whole_rejected: bool  # 0001 at header level
-    rejected_lines: tuple[int, ...]  # heen line numbers rejected by a line-level code
+    # lines a line-level code rejects, named by place, client and content (retourlines)
+    rejected_lines: tuple[str, ...]
     party: Party  # from the copied header (and the repeated client, when the body has one)
-    refused_lines: tuple[int, ...] = ()  # 2.x 316: request lines refused (8857–8862)
+    refused_lines: tuple[str, ...] = ()  # 2.x 316: request lines refused (8857–8862)
 
 
 @record
@@ -53,20 +55,25 @@ def merged(first: Retour, more: Retour) -> Retour:
     """The records of one retour (one per client in 2.x) as one retour: every code."""
     return replace(first, rejecting=tuple(dict.fromkeys(first.rejecting + more.rejecting)),
                    whole_rejected=first.whole_rejected or more.whole_rejected,
-                   rejected_lines=tuple(sorted({*first.rejected_lines, *more.rejected_lines})),
-                   refused_lines=tuple(sorted({*first.refused_lines, *more.refused_lines})))
+                   rejected_lines=tuple(dict.fromkeys(first.rejected_lines + more.rejected_lines)),
+                   refused_lines=tuple(dict.fromkeys(first.refused_lines + more.refused_lines)))
 
 
 def retour_of(m: Message) -> Retour:
     assert m.heen_key is not None
     rejecting = tuple(dict.fromkeys(c.code for c in m.retour_codes if c.code not in ACCEPTED))
-    lines = tuple(sorted({c.line for c in m.retour_codes
-                          if c.line is not None and c.code not in ACCEPTED}))
     whole = any(c.code == WHOLE_MESSAGE_REJECTED and c.where == "Header" for c in m.retour_codes)
-    refused = tuple(sorted({c.line for c in m.retour_codes
-                            if c.line is not None and c.code in REQUEST_REFUSED}))
-    return Retour(m.message_key, m.heen_key, m.received, rejecting, whole, lines, party(m),
-                  refused)
+    refused = {c.line for c in m.retour_codes if c.line is not None and c.code in REQUEST_REFUSED}
+    rejected = {c.line for c in m.retour_codes
+                if c.line is not None and c.code not in ACCEPTED} - refused  # refused: answered
+    heen_msg = str(int(m.msg) - 1)
+    sigs = {ln.n: retourlines.of_line(heen_msg, ln) for ln in m.lines}
+
+    def named(lines: set[int]) -> tuple[str, ...]:
+        return tuple(retourlines.named(n, m.client, sigs.get(n, "|||")) for n in sorted(lines))
+
+    return Retour(m.message_key, m.heen_key, m.received, rejecting, whole, named(rejected),
+                  party(m), named(refused))
 
 
 def party(m: Message) -> Party:
@@ -87,8 +94,8 @@ def rejected_units(m: Message, r: Retour) -> frozenset[str]:
     """The units of `m` its retour `r` rejects: all of them (0001), or lines by code."""
     if r.whole_rejected:
         return frozenset([m.message_key, *(ln.line_key for ln in m.lines)])
-    return frozenset(f"{m.message_key}#{n}" for n in r.rejected_lines
-                     if n not in r.refused_lines)  # 2.x 8857–8862: answered, not unsent
+    return retourlines.line_keys(r.rejected_lines, m.message_key, m.client,
+                                 [(ln.n, retourlines.of_line(m.msg, ln)) for ln in m.lines])
 
 
 def on_heen(ctx: Context, m: Message, chain: str | None,

@@ -26,24 +26,37 @@ class Heen:
 
     def retour(self, identificatie: str, dagtekening: date, *,
                header_codes: tuple[str, ...] = (),
-               line_codes: dict[int, tuple[str, ...]] | None = None) -> bytes:
+               line_codes: dict[int, tuple[str, ...]] | None = None,
+               partial: bool = False) -> bytes:
         """The retour: the heen header copied unchanged plus the retour's own identity.
 
         Without line codes it is header-only (the positive acknowledgement); with them the
         body repeats the client and its lines, every line with a code (0200 where none given).
+        `partial`: the body repeats only the lines with a code (and their clients).
         """
         code = str(int(self.head.msg) + 1)
         head = replace(self.head, msg=code)
         rhead = RetourHead(identificatie, dagtekening, header_codes)
         if not line_codes:
             return message(head, [], retour=rhead)
-        return message(head, self._bodies(line_codes), retour=rhead, extra=self._extra())
+        return message(head, self._bodies(line_codes, partial), retour=rhead,
+                       extra=self._extra())
 
-    def _bodies(self, line_codes: dict[int, tuple[str, ...]] | None = None) -> list[ClientBody]:
+    def _bodies(self, line_codes: dict[int, tuple[str, ...]] | None = None,
+                partial: bool = False) -> list[ClientBody]:
         bodies = []
         n = 0
-        for bsn, lines in self.clients:
-            codes = None
+        for bsn, every in self.clients:
+            lines, codes = every, None
+            if partial and line_codes is not None:
+                lines = [ln for i, ln in enumerate(every) if n + i in line_codes]
+                codes = {k: line_codes[n + i] for k, i in enumerate(
+                    i for i in range(len(every)) if n + i in line_codes)}
+                n += len(every)
+                if lines:
+                    bodies.append(ClientBody(bsn, product_lists(self.head, lines, codes),
+                                             beschikking=self.beschikking))
+                continue
             if line_codes is not None:
                 codes = {i: line_codes.get(n + i, ("0200",)) for i in range(len(lines))}
             verzoek = None

@@ -91,3 +91,58 @@ def test_a_0001_retour_makes_every_clients_toewijzing_not_sent(decoder: Any) -> 
         chain = engine.store.get(f"c/jw:0363:12345678:{client}")
         versions = [v for t in chain.toewijzingen.values() for v in t.versions]
         assert len(versions) == 1 and versions[0].not_sent
+
+
+def april(decoder: Any) -> list[Message]:
+    """A message of a third party received past every start_missing due of D."""
+    day = date(2020, 4, 1)
+    h = Heen(head("wmo", "305", "3.2", ident="F", day=day),
+             [(BSN, [Start("9", "01", "01A01", day, day)])])
+    return records(decoder, h.xml(), day)
+
+
+def test_a_retour_repeating_only_the_rejected_client_rejects_that_clients_line(
+        decoder: Any) -> None:
+    """domain.md §3: the body repeats the client and its classes. A 302 that repeats only
+    the second client, with 9332 on its line, rejects that line (matched by client and
+    content), not the first client's line at the same place in the retour."""
+    h = Heen(head("jw", "301", "2.4", "xsd", "T", D),
+             [(BSN, [Toegewezen("1001", "45", "45A48", D, D, None)]),
+              (BSN2, [Toegewezen("2001", "45", "45A48", D, D, None)])])
+    h.beschikking = "B1"
+    retour = records(decoder, h.retour("R", date(2020, 2, 4), line_codes={1: ("9332",)},
+                                       partial=True), date(2020, 2, 4))
+    heen = records(decoder, h.xml(), D)
+    for order in ([*heen, *retour], [*retour, *heen]):
+        events = replay([*order, *april(decoder)], Terms(alerts_from_days=0))
+        missing = {a[2] for a in alerts(events) if a[0] == "start_missing"}
+        assert missing == {"jw:0363:1001"}  # the second client's toewijzing is not sent
+
+
+def test_a_retour_repeating_only_the_rejected_line_rejects_that_line(decoder: Any) -> None:
+    """One client, two starts; the 306 repeats only the second start, with 9019: that
+    start is not sent, the first one counts."""
+    starts = [Start("1001", "45", "45A48", D, D), Start("1002", "45", "45A48", D, D)]
+    h = Heen(head("jw", "305", "3.2", "xsd", "S", D), [(BSN, starts)])
+    toewijzingen = Heen(head("jw", "301", "3.2", "xsd", "T", D),
+                        [(BSN, [Toegewezen("1001", "45", "45A48", D, D, None),
+                                Toegewezen("1002", "45", "45A48", D, D, None)])])
+    retour = records(decoder, h.retour("R", date(2020, 2, 4), line_codes={1: ("9019",)},
+                                       partial=True), date(2020, 2, 4))
+    heen = [*records(decoder, toewijzingen.xml(), D), *records(decoder, h.xml(), D)]
+    for order in ([*heen, *retour], [retour[0], *heen]):
+        events = replay([*order, *april(decoder)], Terms(alerts_from_days=0))
+        missing = {a[2] for a in alerts(events) if a[0] == "start_missing"}
+        assert missing == {"jw:0363:1002"}
+
+
+def test_a_316_repeating_only_the_second_client_refuses_that_clients_request(
+        decoder: Any) -> None:
+    h = two_clients("315", REQUESTS, "V")
+    retour = records(decoder, h.retour("R", date(2020, 2, 4), line_codes={1: ("8857",)},
+                                       partial=True), date(2020, 2, 4))
+    events = replay([*records(decoder, h.xml(), D), *retour, *clock_mover(decoder)])
+    linked = {e.unit: e.target for e in events if isinstance(e, UnitLinked)}
+    assert linked[f"{VOT}#1"] == "jw:447:0363:R:2020-02-04"
+    assert f"{VOT}#0" not in linked
+    assert [a[2] for a in alerts(events) if a[0] == "request_unanswered"] == [f"{VOT}#0"]
