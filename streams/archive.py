@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import tarfile
 import tempfile
+import zlib
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from itertools import chain
@@ -63,6 +64,8 @@ def parse_timestamp(raw: object) -> datetime | None:
     """ISO 8601 receipt time; a naive time is taken as UTC (documented in docs/decisions.md)."""
     if not isinstance(raw, str):
         return None
+    if raw[-1:] == "z":  # RFC 3339 allows a lower-case zone designator; Python wants "Z"
+        raw = raw[:-1] + "Z"
     try:
         ts = datetime.fromisoformat(raw)
     except ValueError:
@@ -270,21 +273,54 @@ def _at(ref: Ref, received_at: datetime | None) -> Ref:
     return Ref(ref.source, received_at, ref.file, ref.member, item)
 
 
+_TAR_ERRORS = (tarfile.TarError, OSError, EOFError, zlib.error)
+
+
 def _from_tar(path: Path, manifest_file: Path | None, max_bytes: int) -> Iterator[Ref]:
-    """One streaming pass; members that arrive before their manifest turn wait on disk."""
-    with tarfile.open(path, mode="r|*") as tf, tempfile.TemporaryDirectory() as spill_dir:
+    """One streaming pass; members that arrive before their manifest turn wait on disk.
+    A damaged archive (cut short, not a tar, garbage in the middle) keeps what was read
+    before the damage and ends in one unreadable item that says how far it got: product.md
+    §8, processing goes on and nothing disappears silently."""
+    with tempfile.TemporaryDirectory() as spill_dir:
         given = list(manifest_entries(_file_lines(manifest_file))) if manifest_file else None
         reader = _TarOrder(path.as_posix(), given, Path(spill_dir))
-        for member in tf:
-            if not member.isfile():
-                continue
-            if member.size > max_bytes:
-                data: bytes | None = None
-            else:
-                f = tf.extractfile(member)
-                data = f.read() if f is not None else None
-            yield from reader.add(relative(member.name), data, member.size)
+        members, damage = 0, None
+        try:
+            with tarfile.open(path, mode="r|*") as tf:
+                for member in tf:
+                    members += 1
+                    yield from _tar_member(tf, member, reader, max_bytes)
+                damage = _after_the_end(tf)
+        except _TAR_ERRORS as err:
+            damage = f"{type(err).__name__}: {err}"
         yield from reader.finish()
+        if damage is not None:
+            source = path.as_posix()
+            yield Ref(source, None, item=Item(source, None, 0, None, (
+                f"unreadable: {damage} (after {members} members; the rest of the archive "
+                "could not be read)")))
+
+
+def _tar_member(tf: tarfile.TarFile, member: tarfile.TarInfo, reader: _TarOrder,
+                max_bytes: int) -> Iterator[Ref]:
+    if not member.isfile():
+        return
+    data: bytes | None = None
+    if member.size <= max_bytes:
+        f = tf.extractfile(member)
+        data = f.read() if f is not None else None
+    yield from reader.add(relative(member.name), data, member.size)
+
+
+def _after_the_end(tf: tarfile.TarFile) -> str | None:
+    """tarfile ends a stream quietly at a header it cannot read: after the last member
+    only the end-of-archive zeros may follow (reading them also checks the gzip stream)."""
+    stream = tf.fileobj
+    assert stream is not None
+    while chunk := stream.read(1 << 16):
+        if chunk.strip(b"\0"):
+            return "a damaged member header"
+    return None
 
 
 class _TarOrder:

@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 import orjson
@@ -50,6 +51,11 @@ def common(f: click.decorators.FC) -> click.decorators.FC:
 
 
 def settings(hmac_key_file: Path | None, dev: bool, zone: str) -> Settings:
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(f"{zone!r} is no IANA time zone (e.g. Europe/Amsterdam)",
+                                 param_hint="--zone") from None
     try:
         return Settings(hmac_key=resolve_key(hmac_key_file, dev), zone=zone, dev=dev)
     except SettingsError as err:

@@ -125,8 +125,8 @@ def term_options(f: Any) -> Any:
     standard's defaults), for the replay and the worker alike."""
     dates = click.DateTime(formats=["%Y-%m-%d"])
     options = [click.option(f"--{name.replace('_', '-')}", default=getattr(_TERMS, field),
-                            show_default=True, envvar=_env(name.upper()), show_envvar=True,
-                            help=text)
+                            type=click.IntRange(min=0), show_default=True,
+                            envvar=_env(name.upper()), show_envvar=True, help=text)
                for name, (field, text) in _TERM_FLAGS.items()]
     options += [
         click.option("--extra-holiday", "extra_holidays", multiple=True, type=dates,

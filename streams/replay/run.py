@@ -10,6 +10,7 @@ an uninterrupted run writes. At the end the final state becomes the output files
 from __future__ import annotations
 
 import base64
+import fcntl
 import hashlib
 import os
 import shutil
@@ -39,7 +40,7 @@ from streams.core.frozen import record
 from streams.core.model import Failure, Message, Parsed
 from streams.core.outputs import alert_record, failure_record
 from streams.replay import heap
-from streams.replay.finish import write_outputs
+from streams.replay.finish import FILES, write_outputs
 from streams.replay.parallel import parsed_inputs
 from streams.replay.progress import Progress
 from streams.settings import Settings
@@ -52,6 +53,24 @@ REPLAY_BLOCK_CACHE_MIB = 256
 
 class StateMismatch(RuntimeError):
     """The state directory belongs to a run over other inputs or settings."""
+
+
+class StateInUse(StateMismatch):
+    """Another replay holds the state directory."""
+
+
+def hold_state(state: Path) -> int:
+    """One replay per state directory: an exclusive lock on `{state}.lock`, beside it so
+    that --fresh can remove the directory, held while this process lives."""
+    state.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(state.with_name(f"{state.name}.lock"), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise StateInUse(f"{state} is in use by another replay; wait for it to finish, or "
+                         "choose another --state directory") from None
+    return fd
 
 
 @record
@@ -123,6 +142,7 @@ class Replay:
     def __init__(self, settings: Settings, opts: ReplayOptions) -> None:
         self.settings = settings
         self.opts = opts
+        self._lock = hold_state(opts.state)  # before --fresh removes anything
         if opts.fresh and opts.state.exists():
             shutil.rmtree(opts.state)
         # The engine's reads miss its own cache more and more as the state grows (1M
@@ -131,6 +151,8 @@ class Replay:
         self.store = RocksStore(opts.state / "db", block_cache_mib=REPLAY_BLOCK_CACHE_MIB)
         self.engine = Engine(self.store, RocksDueIndex(self.store), terms=opts.terms)
         self.meta = self._resume(fingerprint(opts, settings))
+        for name in FILES:  # an earlier run's files must not pass for this run's
+            (opts.out / name).unlink(missing_ok=True)
         self.alerts = _reopen(opts.state / "alerts.part", self.meta.alerts_bytes)
         self.rejects = _reopen(opts.state / "rejects.part", self.meta.rejects_bytes)
         self._routes: dict[type, Callable[[Any], None]] = {

@@ -83,3 +83,11 @@ def test_one_manifest_for_several_archives_is_refused(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert b"--manifest belongs to one archive" in result.stderr
     assert result.stdout == b""
+
+
+def test_bad_settings_are_usage_errors_not_tracebacks(tmp_path: Path) -> None:
+    for args in (["--zone", "Mars/Base"], ["--allowed-lateness", "-1"]):
+        done = run("replay", "--dev", *args, str(tmp_path), "--out", str(tmp_path / "out"))
+        assert done.returncode == 2, done.stderr
+        assert b"Traceback" not in done.stderr
+        assert args[0].encode() in done.stderr

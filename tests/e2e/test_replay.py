@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import shutil
 import signal
@@ -17,7 +18,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from streams.replay.finish import FILES, OutputPassFailed, write_outputs
-from streams.replay.run import META
+from streams.replay.run import META, hold_state
 from streams.state.rocks import RocksStore
 from tests.conftest import ROOT, heen
 
@@ -143,6 +144,22 @@ def test_a_replay_killed_halfway_resumes_to_the_same_files(reference: Path,
     same_files(reference, out)
 
 
+def test_a_run_leaves_no_output_of_an_earlier_run_behind(reference: Path,
+                                                          tmp_path: Path) -> None:
+    """The files in --out are this run's or none: a --fresh run over another archive,
+    killed before its output pass, does not leave the earlier run's files looking like
+    its own."""
+    out = tmp_path / "out"
+    replay(EXPECTED / "links.jsonl", "--out", out, "--workers", "0")  # another input
+    assert all((out / name).exists() for name in FILES)
+    killed = replay(SAMPLE, "--out", out, "--fresh", "--checkpoint-every", "400",
+                    "--kill-after", "500", check=False)
+    assert killed.returncode == -signal.SIGKILL
+    assert [name for name in FILES if (out / name).exists()] == []
+    replay(SAMPLE, "--out", out)
+    same_files(reference, out)
+
+
 def test_a_replay_killed_at_a_random_moment_resumes(reference: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     args = [sys.executable, "-m", "streams", "replay", "--dev", str(SAMPLE), "--out", str(out),
@@ -164,6 +181,25 @@ def test_a_state_directory_serves_one_run(tmp_path: Path) -> None:
     refused = replay(SAMPLE, "--out", tmp_path / "out", check=False)
     assert refused.returncode == 2
     assert "--fresh" in refused.stderr
+    assert (tmp_path / "out" / "links.jsonl").exists()  # a refused run changes nothing
+
+
+def test_a_state_directory_in_use_is_left_alone(tmp_path: Path) -> None:
+    """A replay on a state directory another replay holds (with --fresh or without) is
+    refused with a message, and removes nothing of it."""
+    replay(SAMPLE, "--out", tmp_path / "out", "--workers", "0")
+    state = tmp_path / "out.state"
+    before = sorted(p.relative_to(state) for p in state.rglob("*"))
+    held = hold_state(state)  # as the other replay's process holds it
+    try:
+        for flags in (["--fresh"], []):
+            second = replay(SAMPLE, "--out", tmp_path / "out", *flags, check=False)
+            assert second.returncode == 2, second.stderr
+            assert "in use by another replay" in second.stderr
+    finally:
+        os.close(held)
+    assert sorted(p.relative_to(state) for p in state.rglob("*")) == before
+    assert replay(SAMPLE, "--out", tmp_path / "out", "--fresh").returncode == 0  # free again
 
 
 def test_a_changed_directory_archive_does_not_reuse_the_state(tmp_path: Path) -> None:

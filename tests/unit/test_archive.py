@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import random
 import tarfile
@@ -12,7 +13,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from streams.archive import Item, iter_items
+from streams.archive import Item, iter_items, parse_timestamp
 
 FILES = {"msgs/b.xml": b"<b/>", "msgs/a.xml": b"<a/>", "msgs/c.xml": b"<c/>",
          "extra/z.xml": b"<z/>", "notes.txt": b"not a message"}
@@ -168,6 +169,52 @@ def test_a_file_that_is_no_zip_is_one_unreadable_item(tmp_path: Path) -> None:
     assert item.error.startswith("unreadable: no end of central directory")
 
 
+def _tar(members: list[tuple[str, bytes]]) -> bytes:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as tf:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+MEMBERS = [(f"m/{i}.xml", f"<m{i}/>".encode()) for i in range(6)]
+
+
+@pytest.mark.parametrize("damage", ["truncated", "not_a_tar", "bad_header"])
+def test_a_damaged_tar_gz_keeps_what_it_could_read_and_says_so(tmp_path: Path,
+                                                               damage: str) -> None:
+    """product.md §8: processing goes on, nothing disappears silently. A .tar.gz cut short
+    or not a tar at all, or one whose member header in the middle is garbage (tarfile ends
+    such a stream quietly), gives the members read before the damage and one unreadable
+    item for the archive that says how far it got."""
+    raw = _tar(MEMBERS)
+    if damage == "bad_header":  # the 4th member's header block: each member is 2 blocks
+        raw = raw[:3 * 1024] + bytes(range(1, 256)) * 2 + raw[3 * 1024 + 510:]
+    packed = gzip.compress(raw)
+    if damage == "truncated":
+        packed = packed[: len(packed) // 2]
+    elif damage == "not_a_tar":
+        packed = gzip.compress(b"this is no tar archive at all" * 100)
+    path = tmp_path / "a.tar.gz"
+    path.write_bytes(packed)
+    items = list(iter_items(path))
+    read = [i.source.rsplit("!", 1)[1] for i in items if i.data is not None]
+    (failure,) = [i for i in items if i.data is None]
+    assert failure.source == path.as_posix() and failure.error is not None
+    assert failure.error.startswith("unreadable:")
+    assert read == [n for n, _ in MEMBERS][: len(read)]
+    if damage == "bad_header":
+        assert read == ["m/0.xml", "m/1.xml", "m/2.xml"]
+
+
+def test_an_intact_tar_gz_has_no_failure(tmp_path: Path) -> None:
+    path = tmp_path / "a.tar.gz"
+    path.write_bytes(gzip.compress(_tar(MEMBERS)))
+    assert [i.error for i in iter_items(path)] == [None] * len(MEMBERS)
+
+
 def _arrival_order(members: list[str], manifest: list[str]) -> list[tuple[str, bool]]:
     """product.md §1, as a model: listed names in manifest order (the first line of a name
     counts; absent ones too), then unlisted members in path order. (name, present)."""
@@ -248,3 +295,9 @@ def test_arrival_order_of_zips_written_as_they_arrived(tmp_path: Path, seed: int
     got = [(i.source.split("!", 1)[1], i.data is not None) for i in items]
     assert got == _arrival_order(names, manifest)
     assert b"<second/>" not in [i.data for i in items]
+
+
+@pytest.mark.parametrize("raw", ["2024-03-01T09:15:00Z", "2024-03-01T09:15:00z",
+                                 "2024-03-01t09:15:00Z", "2024-03-01T10:15:00+01:00"])
+def test_rfc_3339_receipt_times(raw: str) -> None:
+    assert parse_timestamp(raw) == datetime(2024, 3, 1, 9, 15, tzinfo=UTC)
