@@ -112,7 +112,7 @@ def _earlier_answers(ctx: Context, chain: Chain, r: Request) -> list[Event]:
         for v in t.versions:
             if r.referentie and v.referentie == r.referentie and r in _of_product(
                     [q for q in chain.requests.values() if q.referentie == r.referentie],
-                    v.categorie):
+                    v.categorie, v.code, v.ingangsdatum):
                 events += add_answer(ctx, chain, r, Answer(
                     v.line_key, "301", v.received, True, t.key, v.message_key, v.not_sent))
     if r.referentie:
@@ -132,7 +132,7 @@ def answer_301(ctx: Context, chain: Chain, m: Message) -> list[Event]:
                         ln.line_key in ctx.not_sent)
         if ln.referentie_aanbieder:  # without one: the 2.x fallback (bestfit.rematch)
             same = [r for r in chain.requests.values() if r.referentie == ln.referentie_aanbieder]
-            for r in _of_product(same, ln.categorie):
+            for r in _of_product(same, ln.categorie, ln.code, ln.ingangsdatum):
                 events += add_answer(ctx, chain, r, answer)
     return events
 
@@ -144,14 +144,26 @@ def request_chain(ctx: Context, m: Message) -> str | None:
     return chain_key
 
 
-def _of_product(same: list[Request], categorie: str | None) -> list[Request]:
-    """The requests under one reference that a 301 line of this category answers. In 3.2 a
-    reference names one request line; in 3.0/3.1 the 315 key was Product +
-    ToewijzingIngangsdatum (domain.md §4), so lines could share one: the category tells
-    them apart. A 317 (one request for the whole VOW) takes every line."""
-    fitting = [r for r in same if r.msg == "317" or r.categorie in (None, categorie)
-               or categorie is None]
-    return fitting or same
+def _of_product(same: list[Request], categorie: str | None, code: str | None,
+                ingang: date | None) -> list[Request]:
+    """The requests under one reference that a 301 line answers. In 3.2 a reference names
+    one request line; in 3.0/3.1 the 315 key was Product + ToewijzingIngangsdatum (domain.md
+    §4), so lines could share one: those of the line's category, and among them the ones
+    whose code and requested start it meets best (a gemeente may assign another code or
+    start than asked: then the category alone). All of them when none is of its category.
+    A 317 (one request for the whole VOW) takes every line."""
+    vows = [r for r in same if r.msg == "317"]
+    lines = [r for r in same if r.msg != "317"
+             and (r.categorie in (None, categorie) or categorie is None)]
+    if not lines:
+        return vows or same
+    miss = {id(r): (_differ(r.code, code), _differ(r.ingangsdatum, ingang)) for r in lines}
+    best = min(miss.values())
+    return vows + [r for r in lines if miss[id(r)] == best]
+
+
+def _differ(asked: object, given: object) -> bool:
+    return asked is not None and given is not None and asked != given
 
 
 def by_fit(r: Request) -> bool:

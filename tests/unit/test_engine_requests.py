@@ -351,6 +351,32 @@ def test_request_lines_under_one_reference_meet_the_301_lines_of_their_product(
         assert (got[f"{VOT}#0"], got[f"{VOT}#1"]) == ("jw:0363:1002", "jw:0363:1001")
 
 
+@pytest.mark.parametrize("shared", ["code", "date"])
+def test_3_1_lines_under_one_reference_of_one_category_meet_their_own_301_line(
+        decoder: Any, shared: str) -> None:
+    """domain.md §4: in 3.0/3.1 a 315 line's key is Product + ToewijzingIngangsdatum. Two
+    lines of one category under one reference (another code, or another requested start)
+    each link to the 301 line of their own product and date; the one the first 301 leaves
+    out is answered late by the second."""
+    late_code = "45A49" if shared == "code" else "45A48"
+    late_ingang = date(2024, 4, 1) if shared == "code" else date(2024, 6, 1)
+    lines = [Aangevraagd("REF-1", "45", "45A48", date(2024, 4, 1)),
+             Aangevraagd("REF-1", "45", late_code, late_ingang)]
+    first = Heen(head("jw", "301", "3.1", ident="T", day=date(2024, 3, 6)),
+                 [(BSN, [Toegewezen("1001", "45", "45A48", date(2024, 3, 6), date(2024, 4, 1),
+                                    None, referentie="REF-1")])])
+    second = Heen(head("jw", "301", "3.1", ident="U", day=date(2024, 3, 18)),
+                  [(BSN, [Toegewezen("1002", "45", late_code, date(2024, 3, 18), late_ingang,
+                                     None, referentie="REF-1")])])
+    events = replay([vot(decoder, MON, "3.1", lines=lines),
+                     at(decoder, first.xml(), date(2024, 3, 6)),
+                     at(decoder, second.xml(), date(2024, 3, 18))])
+    got = found(events)
+    assert (got[f"{VOT}#0"], got[f"{VOT}#1"]) == ("jw:0363:1001", "jw:0363:1002")
+    assert [(a[0], a[2]) for a in alerts(events) if a[0].startswith("request")] == [
+        ("request_answered_late", f"{VOT}#1")]
+
+
 def test_a_2x_request_answered_by_its_reference_takes_no_301_of_another(decoder: Any) -> None:
     def request(day: date, ident: str, ref: str) -> Message:
         h = Heen(head("jw", "315", "2.3", "xsd", ident, day),
