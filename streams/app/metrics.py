@@ -21,6 +21,7 @@ from streams.core.events import (
     StepWithdrawn,
     TrajectoryUpdated,
     UnitLinked,
+    UnitUnlinked,
 )
 from streams.core.model import Failure, FailureReason, Message
 
@@ -75,6 +76,7 @@ class Metrics:
             self.dead_letters.labels(reason)
         self._routes: dict[type, Callable[[Any], None]] = {
             UnitLinked: self._link, Alert: self._alert, StepMeasured: self._step,
+            UnitUnlinked: lambda _: None,  # links made is a counter of links made
             StepWithdrawn: lambda _: None,  # a histogram cannot take an observation back
             TrajectoryUpdated: lambda _: None,  # counted from the partition tallies
         }

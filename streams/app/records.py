@@ -24,6 +24,7 @@ from streams.core.events import (
     StepWithdrawn,
     TrajectoryUpdated,
     UnitLinked,
+    UnitUnlinked,
 )
 from streams.core.frozen import record
 from streams.core.keys import partition_key
@@ -121,8 +122,9 @@ class Router:
     def __init__(self, topics: Topics) -> None:
         self.topics = topics
         self._routes: dict[type, Callable[[Any], list[Output]]] = {
-            UnitLinked: self._link, Alert: self._alert, StepMeasured: self._step,
-            StepWithdrawn: self._withdrawn, TrajectoryUpdated: self._trajectory,
+            UnitLinked: self._link, UnitUnlinked: self._unlink, Alert: self._alert,
+            StepMeasured: self._step, StepWithdrawn: self._withdrawn,
+            TrajectoryUpdated: self._trajectory,
         }
 
     def outputs(self, events: list[Event]) -> list[Output]:
@@ -143,6 +145,10 @@ class Router:
     def _link(self, e: UnitLinked) -> list[Output]:
         return [(self.topics.links, e.unit.encode(),
                  orjson.dumps(link_record(e, e.trajectory_id)))]
+
+    def _unlink(self, e: UnitUnlinked) -> list[Output]:
+        """A tombstone: the unit's link no longer holds."""
+        return [(self.topics.links, e.unit.encode(), None)]
 
     def _alert(self, e: Alert) -> list[Output]:
         return [(self.topics.alerts, e.alert_id.encode(),

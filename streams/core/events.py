@@ -27,6 +27,15 @@ class UnitLinked:
 
 
 @record
+class UnitUnlinked:
+    """A unit whose link no longer holds: its only answer went to a better-fitting request
+    (the 2.x fallback, streams/core/bestfit.py). The live links topic gets a tombstone;
+    replay's links.jsonl is the final state and simply has no record for it."""
+
+    unit: str
+
+
+@record
 class Alert:
     """An alert record (product.md §4); `status` says whether it is raised or resolved."""
 
@@ -95,4 +104,4 @@ class TrajectoryUpdated:
     status: str | None = None
 
 
-Event = UnitLinked | Alert | StepMeasured | StepWithdrawn | TrajectoryUpdated
+Event = UnitLinked | UnitUnlinked | Alert | StepMeasured | StepWithdrawn | TrajectoryUpdated

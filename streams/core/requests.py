@@ -16,7 +16,7 @@ from streams.core import trajectories
 from streams.core.alerts import Party
 from streams.core.chain import Answer, Chain, Request
 from streams.core.context import Context
-from streams.core.events import Event, UnitLinked
+from streams.core.events import Event, UnitLinked, UnitUnlinked
 from streams.core.model import Line, Message
 from streams.core.retours import Heen
 from streams.core.steps import forget, measure
@@ -312,8 +312,7 @@ def _decided(ctx: Context, chain: Chain, r: Request) -> list[Event]:
 def _link(chain: Chain, r: Request) -> list[Event]:
     target = r.link_target() if r.msg == "315" else r.first_sent_or_not()
     if target is None:  # its only answer went to a better-fitting request (2.x)
-        chain.links.pop(r.unit, None)
-        return []
+        return [UnitUnlinked(r.unit)] if chain.links.pop(r.unit, None) else []
     dest = target.target if r.msg == "315" else target.message_key
     link = UnitLinked(r.unit, "line" if r.msg == "315" else "message", dest, None,
                       "score" if target.by_fit else "retour" if target.msg == "316"

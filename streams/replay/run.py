@@ -35,6 +35,7 @@ from streams.core.events import (
     StepWithdrawn,
     TrajectoryUpdated,
     UnitLinked,
+    UnitUnlinked,
 )
 from streams.core.frozen import record
 from streams.core.model import Failure, Message, Parsed
@@ -156,7 +157,7 @@ class Replay:
         self.alerts = _reopen(opts.state / "alerts.part", self.meta.alerts_bytes)
         self.rejects = _reopen(opts.state / "rejects.part", self.meta.rejects_bytes)
         self._routes: dict[type, Callable[[Any], None]] = {
-            Alert: self._alert, UnitLinked: self._linked,
+            Alert: self._alert, UnitLinked: self._linked, UnitUnlinked: _ignore,
             # final state at the end:
             StepMeasured: _ignore, StepWithdrawn: _ignore, TrajectoryUpdated: _ignore,
         }

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from streams.core.config import Terms
-from streams.core.events import Event, StepMeasured, UnitLinked
+from streams.core.events import Event, StepMeasured, UnitLinked, UnitUnlinked
 from streams.core.model import Message
 from streams.testing.lines import Aangevraagd, Toegewezen, Wijziging
 from streams.testing.messages import Heen
@@ -161,6 +161,22 @@ def test_2x_best_fit_is_the_best_of_all_301s_after_the_request(
     measured = [e.value for e in events if isinstance(e, StepMeasured)
                 and e.metric == "request_answer"]
     assert measured[-1] == 3  # 2 → 5 March
+
+
+def test_a_2x_request_whose_301_fits_another_better_is_unlinked(decoder: Any) -> None:
+    """Read out of order: request V2 (received first, asking exactly what the 301 gives)
+    is read after V1 took the 301. The 301 answers V2; V1 has no answer left and its link
+    goes, which the event stream says (the live links topic gets a tombstone)."""
+    def request(day: date, ident: str, ingang: date) -> Message:
+        h = Heen(head("jw", "315", "2.3", "example", ident, day),
+                 [(BSN, [Aangevraagd(None, "45", "45A48", ingang)])])
+        return at(decoder, h.xml(), day)
+
+    events = replay([request(date(2020, 3, 3), "V", date(2020, 3, 10)),
+                     fitting(decoder, date(2020, 3, 5), "11", date(2020, 3, 12), "P1"),
+                     request(date(2020, 3, 2), "W", date(2020, 3, 12))])
+    assert found(events)["jw:446:12345678:W:2020-03-02#0"] == "jw:0363:11"
+    assert UnitUnlinked("jw:446:12345678:V:2020-03-03#0") in events
 
 
 @pytest.mark.parametrize("refusal_first", [True, False])

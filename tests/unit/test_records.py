@@ -10,6 +10,7 @@ import pytest
 
 from streams.app.config import MAX_RECORD, Topics
 from streams.app.records import FAILURE_KEY, Reported, Router, decode_input, failure_value
+from streams.core.events import UnitLinked, UnitUnlinked
 from streams.core.model import Failure, Message
 from streams.core.records import from_json
 from tests.conftest import heen
@@ -84,3 +85,10 @@ def test_a_failure_the_ingest_reports_is_counted_not_dead_lettered_again(decoder
     assert (wrong.reason, wrong.source) == ("invalid_record", "input/0/8")
     # under another key (not the ingest's): a failure record for the dead-letter topic
     assert decode_input(value, b"jw:0363:12345678", "input/0/9") == f
+
+
+def test_a_link_that_no_longer_holds_is_a_tombstone_on_the_links_topic() -> None:
+    router = Router(Topics("t"))
+    linked = UnitLinked("jw:446:1:V:2020-03-03#0", "line", "jw:0363:11", None, "score")
+    assert router.outputs([linked, UnitUnlinked(linked.unit)])[1] == (
+        router.topics.links, linked.unit.encode(), None)
