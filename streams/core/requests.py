@@ -60,7 +60,7 @@ def _withdraw(ctx: Context, chain: Chain, m: Message, w: Line) -> list[Event]:
                 not a.not_sent and a.received <= m.received for a in r.answers) \
                 and r.message_key != m.message_key and (r.categorie, r.code, r.ingangsdatum) \
                 == (w.categorie, w.code, w.toewijzing_ingangsdatum):
-            return _never_received(ctx, r)
+            return _never_received(ctx, chain, r)
     return []
 
 
@@ -197,9 +197,11 @@ def on_319_in_chain(ctx: Context, chain: Chain, m: Message) -> list[Event]:
         heen is not None and heen.retour is not None and heen.retour.whole_rejected)
     if heen is not None and chain.key not in heen.chains:  # a retour read later finds it
         ctx.store.put(f"h/{heen.key}", replace(heen, chains=(*heen.chains, chain.key)))
-    requests = [r for r in chain.requests.values() if r.referentie == m.referentie_aanbieder]
+    requests = sorted((r for r in chain.requests.values()
+                       if r.referentie == m.referentie_aanbieder), key=lambda r: r.not_sent)
     for r in requests:
-        if r is requests[0]:  # several lines under one reference (3.0/3.1): the first
+        if r is requests[0]:  # several lines under one reference (3.0/3.1): the first;
+            # a request not sent and sent again under its reference: the one sent again
             link = UnitLinked(m.message_key, "message", r.unit, None, "referentie")
             chain.links[m.message_key] = link
             events += [link, *ctx.alerts.resolve("unlinked", m.message_key, ctx.today)]
@@ -231,7 +233,7 @@ def not_sent(ctx: Context, chain: Chain, heen_key: str, whole: bool,
     for r in chain.requests.values():
         if r.message_key == heen_key and not r.not_sent and (
                 whole or (r.msg == "315" and r.unit in rejected)):
-            events += _never_received(ctx, r)
+            events += _never_received(ctx, chain, r)
         hit = [a for a in r.answers if a.message_key == heen_key and not a.not_sent
                and (whole or a.key in rejected)]
         if hit:
@@ -242,12 +244,16 @@ def not_sent(ctx: Context, chain: Chain, heen_key: str, whole: bool,
     return events
 
 
-def _never_received(ctx: Context, r: Request) -> list[Event]:
+def _never_received(ctx: Context, chain: Chain, r: Request) -> list[Event]:
     """domain.md §3: a request its retour rejects (0001, or a code on its line such as
-    9374) counts as not sent: the gemeente never had it, and no answer is awaited."""
+    9374) counts as not sent: the gemeente never had it, so no answer is awaited, and one
+    that comes (to the request sent again under the same reference) is not measured or
+    judged for it."""
     r.not_sent = True
-    return [e for rule in ("request_unanswered", "request_undecided")
-            for e in ctx.alerts.resolve(rule, r.unit, ctx.today)]
+    events = [e for rule in ("request_unanswered", "request_answered_late",
+                             "request_undecided")
+              for e in ctx.alerts.resolve(rule, r.unit, ctx.today)]
+    return events + forget(ctx, chain, "request_answer", r.unit)
 
 
 def judge_again(ctx: Context, chain: Chain, r: Request, first: Answer | None,
@@ -298,7 +304,7 @@ def _decided(ctx: Context, chain: Chain, r: Request) -> list[Event]:
     raised (if the clock has not done so yet) and resolved by it, whatever the allowed
     lateness or the read order (product.md §4)."""
     final, waiting = r.final_answer(), r.in_onderzoek()
-    if final is None:
+    if final is None or r.not_sent:
         return []
     due = _undecided_due(ctx, r)
     events: list[Event] = []
@@ -324,6 +330,8 @@ def _link(chain: Chain, r: Request) -> list[Event]:
 
 
 def _judge_first(ctx: Context, chain: Chain, r: Request, first: Answer) -> list[Event]:
+    if r.not_sent:  # never received: nothing was awaited
+        return []
     events = ctx.alerts.resolve("request_unanswered", r.unit, ctx.today)
     events += measure(ctx, "request_answer", r.unit, ctx.calendar.between(r.received,
                                                                           first.received),

@@ -60,15 +60,21 @@ def _place(chain: Chain) -> list[_Group]:
         else:
             home.members.append(f"t:{key}")
     by_toewijzing = {m: g for g in groups for m in g.members}
-    for r in sorted(chain.requests.values(), key=lambda r: (r.received, r.unit)):
+    by_reference: dict[str, _Group] = {}
+    # requests sent first: one not sent joins the request sent again under its reference
+    for r in sorted(chain.requests.values(), key=lambda r: (r.not_sent, r.received, r.unit)):
         answer = r.link_target()  # a 317 by its named toewijzingen first (product.md §3)
         by_answer = [answer.target] if answer and answer.msg == "301" else []
         names = [*r.names, *by_answer] if r.msg == "317" else by_answer
         home = next((by_toewijzing[f"t:{k}"] for k in names if f"t:{k}" in by_toewijzing), None)
+        if home is None and r.not_sent and r.referentie:
+            home = by_reference.get(r.referentie)
         if home is None:  # never assigned: a trajectory of its own
-            groups.append(_Group(r.categorie, r.received, r.received, [f"r:{r.unit}"]))
-        else:
-            home.members.append(f"r:{r.unit}")
+            home = _Group(r.categorie, r.received, r.received, [])
+            groups.append(home)
+        home.members.append(f"r:{r.unit}")
+        if r.referentie and not r.not_sent:
+            by_reference.setdefault(r.referentie, home)
     return groups
 
 

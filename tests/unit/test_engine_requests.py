@@ -8,7 +8,13 @@ from typing import Any
 import pytest
 
 from streams.core.config import Terms
-from streams.core.events import Event, StepMeasured, UnitLinked, UnitUnlinked
+from streams.core.events import (
+    Event,
+    StepMeasured,
+    TrajectoryUpdated,
+    UnitLinked,
+    UnitUnlinked,
+)
 from streams.core.model import Message
 from streams.testing.lines import Aangevraagd, Toegewezen, Wijziging
 from streams.testing.messages import Heen
@@ -44,6 +50,12 @@ def antwoord(decoder: Any, day: date, answer: str, ident: str, ref: str = "REF-1
 def found(events: list[Event]) -> dict[str, str]:
     return {e.unit: e.target for e in events if isinstance(e, UnitLinked)
             and e.kind != "retour"}
+
+
+def trajectories_of(events: list[Event]) -> dict[str, str]:
+    """request unit → the trajectory that last listed it."""
+    return {unit: e.trajectory_id for e in events if isinstance(e, TrajectoryUpdated)
+            for unit in e.requests}
 
 
 def rules(events: list[Event]) -> list[tuple[str, str, date | None, int | None]]:
@@ -245,6 +257,31 @@ def test_a_request_its_316_rejects_whole_awaits_no_answer(decoder: Any, order: s
     mine = [a[:2] for a in alerts(events) if a[2] == f"{VOT}#0"]
     assert mine == ([("request_unanswered", "raised"), ("request_unanswered", "resolved")]
                     if order == "after_the_due_date" else [])
+
+
+@pytest.mark.parametrize("answer", ["319", "301"])
+def test_a_request_sent_again_after_a_0001_is_the_one_answered(decoder: Any,
+                                                              answer: str) -> None:
+    """The 315 is rejected whole (0001) and sent again the next day with the same
+    reference; the answer comes in time for the one sent again. The rejected one is no
+    request: not measured, never late; the 319 links to the request sent again, and the
+    two are one trajectory."""
+    first = Heen(head("jw", "315", ident="V", day=MON), [(BSN, [REQ])])
+    again = Heen(head("jw", "315", ident="V2", day=date(2024, 3, 5)), [(BSN, [REQ])])
+    reply = antwoord(decoder, date(2024, 3, 12), "1", "A1") if answer == "319" else \
+        toewijzing(decoder, date(2024, 3, 12))
+    events = replay([at(decoder, first.xml(), MON),
+                     at(decoder, first.retour("R", MON, header_codes=("0001",)), MON),
+                     at(decoder, again.xml(), date(2024, 3, 5)), reply, mover(decoder, 4, 1)])
+    rejected, resent = f"{VOT}#0", "jw:446:12345678:V2:2024-03-05#0"
+    assert [a[:3] for a in alerts(events) if a[0].startswith("request")] == []
+    measured = {e.subject for e in events if isinstance(e, StepMeasured)
+                and e.metric == "request_answer"}
+    assert measured == {resent}
+    if answer == "319":
+        assert found(events)["jw:488:0363:A1:2024-03-12"] == resent
+    engine_chain = trajectories_of(events)
+    assert engine_chain[rejected] == engine_chain[resent]
 
 
 def test_a_316_line_code_takes_only_that_line_out_of_the_requests(decoder: Any) -> None:
