@@ -82,7 +82,8 @@ class Metrics:
         }
 
     def message(self, m: Message) -> None:
-        self.messages.labels(m.domain, m.msg, m.release).inc()
+        if m.client_index == 0:  # a 2.x message gives a record per client: one message
+            self.messages.labels(m.domain, m.msg, m.release).inc()
 
     def failure(self, f: Failure, dead_lettered: bool = True) -> None:
         self.failures.labels(f.reason).inc()

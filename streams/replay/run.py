@@ -212,7 +212,8 @@ class Replay:
             return
         meta = self.meta
         for m in parsed:
-            meta.messages[_type_of(m)] += 1
+            if m.client_index == 0:  # a 2.x message gives a record per client: one message
+                meta.messages[_type_of(m)] += 1
             meta.first_received = min(meta.first_received or m.received, m.received)
             meta.last_received = max(meta.last_received or m.received, m.received)
             self._route(self.engine.apply(m))

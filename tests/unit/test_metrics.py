@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from prometheus_client import CollectorRegistry
 
 from streams.app.metrics import Metrics
 from streams.core.events import Alert, StepMeasured, UnitLinked
+from streams.testing.lines import Start
+from streams.testing.messages import Heen
+from tests.conftest import BSN, BSN2, head
 
 
 def test_process_times_are_labelled_by_message_type_never_by_message() -> None:
@@ -60,3 +64,18 @@ def test_the_engine_clock_and_the_event_time_watermark_are_two_gauges() -> None:
     get = registry.get_sample_value
     assert get("ketenlink_clock_timestamp_seconds") == 1795996800.0  # 2026-11-30 UTC
     assert get("ketenlink_watermark_timestamp_seconds") == 1719532800.0  # 2024-06-28
+
+
+def test_a_message_with_two_clients_is_one_message(decoder: Any) -> None:
+    """A 2.x message gives one record per client (product.md §2); §5 counts messages."""
+    registry = CollectorRegistry()
+    metrics = Metrics(registry)
+    h = Heen(head("jw", "305", "2.4", "example", "S", date(2020, 2, 3)),
+             [(BSN, [Start("1", "45", "45A48", date(2020, 2, 3), date(2020, 2, 3))]),
+              (BSN2, [Start("2", "45", "45A48", date(2020, 2, 3), date(2020, 2, 3))])])
+    records = decoder.parse(h.xml(), "x")
+    assert len(records) == 2
+    for m in records:
+        metrics.message(m)
+    assert registry.get_sample_value("ketenlink_messages_total", {
+        "domain": "jw", "msg": "305", "release": "2.4"}) == 1
