@@ -57,6 +57,7 @@ class Metrics:
         self.open_trajectories = Gauge("ketenlink_open_trajectories", "Open trajectories "
                                        "(requested, assigned or in care) in the partitions "
                                        "this worker holds", ["domain"], registry=r)
+        self._tallied: set[str] = set()  # the tally keys the two gauges show
         self.steps = {metric: Histogram(name, f"Process time {metric} (product.md §5)",
                                         ["domain", "gemeente", "msg"], buckets=buckets,
                                         registry=r)
@@ -104,14 +105,21 @@ class Metrics:
         for tally in by_partition.values():
             for key, n in tally.items():
                 totals[key] = totals.get(key, 0) + n
-        self.open_alerts.clear()
-        self.open_trajectories.clear()
+        shown: set[str] = set()
         for key, n in totals.items():
             kind, domain, rule = key.split("|")
             if kind == "alert":
                 self.open_alerts.labels(domain, rule).set(n)
             else:
                 self.open_trajectories.labels(domain).set(n)
+            shown.add(key)
+        for key in self._tallied - shown:  # series no partition counts any more go; never
+            kind, domain, rule = key.split("|")  # all at once, so that a scrape in
+            if kind == "alert":  # between never finds them gone
+                self.open_alerts.remove(domain, rule)
+            else:
+                self.open_trajectories.remove(domain)
+        self._tallied = shown
 
     def _label(self, gemeente: str) -> str:
         return gemeente if self.gemeente else "all"

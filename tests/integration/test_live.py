@@ -187,7 +187,9 @@ def test_a_real_prometheus_scrapes_the_worker(gold: Gold) -> None:
         still_open = sum(1 for t in jsonl(gold.out / "trajectories.jsonl")
                          if t["status"] in ("requested", "assigned", "in_care"))
         assert 0 < still_open < len(jsonl(gold.out / "trajectories.jsonl"))
-        assert query(port, panel) == still_open  # ended, rejected and deleted ones do not count
+        # ended, rejected and deleted ones do not count
+        wait_until(lambda: query(port, panel) == still_open, 30, panel,
+                   lambda: f"{query(port, panel)} != {still_open}")
     finally:
         prometheus.terminate()
         prometheus.wait(30)

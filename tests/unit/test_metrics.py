@@ -54,6 +54,9 @@ def test_alerts_links_and_open_tallies() -> None:
     assert get("ketenlink_links_total", {"domain": "jw", "kind": "retour"}) == 1
     assert get("ketenlink_open_alerts", {"domain": "jw", "rule": "retour_missing"}) == 3
     assert get("ketenlink_open_trajectories", {"domain": "jw"}) == 5
+    metrics.tallies({0: {"trajectory|jw|": 4}})  # a partition handed over: its series go
+    assert get("ketenlink_open_alerts", {"domain": "jw", "rule": "retour_missing"}) is None
+    assert get("ketenlink_open_trajectories", {"domain": "jw"}) == 4
 
 
 def test_the_engine_clock_and_the_event_time_watermark_are_two_gauges() -> None:
