@@ -115,6 +115,8 @@ def _earlier_answers(ctx: Context, chain: Chain, r: Request) -> list[Event]:
                     v.categorie, v.code, v.ingangsdatum):
                 events += add_answer(ctx, chain, r, Answer(
                     v.line_key, "301", v.received, True, t.key, v.message_key, v.not_sent))
+    if r.referentie and not r.not_sent:
+        events += _sent_again(ctx, chain, r)
     if r.referentie:
         waiting: list[Message] = ctx.store.get(f"q/{ref_key(chain, r.referentie)}") or []
         ctx.store.delete(f"q/{ref_key(chain, r.referentie)}")
@@ -205,10 +207,42 @@ def on_319_in_chain(ctx: Context, chain: Chain, m: Message) -> list[Event]:
             link = UnitLinked(m.message_key, "message", r.unit, None, "referentie")
             chain.links[m.message_key] = link
             events += [link, *ctx.alerts.resolve("unlinked", m.message_key, ctx.today)]
-        events += add_answer(ctx, chain, r, Answer(m.message_key, "319", m.received, final,
-                                                   m.message_key, m.message_key, rejected))
-        if not final and not rejected:  # OP274/OP346: decided within 8 weeks
-            ctx.due.add(_undecided_due(ctx, r), f"request_undecided|{chain.key}|{r.unit}")
+        events += _answer_319(ctx, chain, r, Answer(m.message_key, "319", m.received, final,
+                                                    m.message_key, m.message_key, rejected))
+    return events
+
+
+def _answer_319(ctx: Context, chain: Chain, r: Request, answer: Answer) -> list[Event]:
+    events = add_answer(ctx, chain, r, answer)
+    if not answer.final and not answer.not_sent:  # OP274/OP346: decided within 8 weeks
+        ctx.due.add(_undecided_due(ctx, r), f"request_undecided|{chain.key}|{r.unit}")
+    return events
+
+
+def _sent_again(ctx: Context, chain: Chain, r: Request) -> list[Event]:
+    """A request sent again under the reference of one its retour rejected: the 319s read
+    before it answered the one not sent; they answer this one, and link to it (in any
+    read order, as when it came first)."""
+    events: list[Event] = []
+    for q in [q for q in chain.requests.values()
+              if q is not r and q.not_sent and q.referentie == r.referentie]:
+        for a in [a for a in q.answers if a.msg == "319"]:
+            events += _answer_319(ctx, chain, r, replace(a))
+        events += _relink_319s(chain, q)
+    return events
+
+
+def _relink_319s(chain: Chain, q: Request) -> list[Event]:
+    """The 319s that link to `q`, a request not sent, link to the request sent again
+    under its reference that they answer too, if there is one."""
+    events: list[Event] = []
+    for a in [a for a in q.answers if a.msg == "319"]:
+        link = chain.links.get(a.message_key)
+        other = next((o for o in chain.requests.values() if o.referentie == q.referentie
+                      and not o.not_sent and any(b.key == a.key for b in o.answers)), None)
+        if link is not None and link.target == q.unit and other is not None:
+            chain.links[a.message_key] = replace(link, target=other.unit)
+            events.append(chain.links[a.message_key])
     return events
 
 
@@ -253,7 +287,7 @@ def _never_received(ctx: Context, chain: Chain, r: Request) -> list[Event]:
     events = [e for rule in ("request_unanswered", "request_answered_late",
                              "request_undecided")
               for e in ctx.alerts.resolve(rule, r.unit, ctx.today)]
-    return events + forget(ctx, chain, "request_answer", r.unit)
+    return events + forget(ctx, chain, "request_answer", r.unit) + _relink_319s(chain, r)
 
 
 def judge_again(ctx: Context, chain: Chain, r: Request, first: Answer | None,

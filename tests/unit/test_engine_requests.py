@@ -259,21 +259,25 @@ def test_a_request_its_316_rejects_whole_awaits_no_answer(decoder: Any, order: s
                     if order == "after_the_due_date" else [])
 
 
+@pytest.mark.parametrize("reply_first", [False, True])
 @pytest.mark.parametrize("answer", ["319", "301"])
-def test_a_request_sent_again_after_a_0001_is_the_one_answered(decoder: Any,
-                                                              answer: str) -> None:
-    """The 315 is rejected whole (0001) and sent again the next day with the same
-    reference; the answer comes in time for the one sent again. The rejected one is no
-    request: not measured, never late; the 319 links to the request sent again, and the
-    two are one trajectory."""
+def test_a_request_sent_again_after_a_0001_is_the_one_answered(
+        decoder: Any, answer: str, reply_first: bool) -> None:
+    """The 315 is rejected whole (0001) and sent again with the same reference; the answer
+    comes in time for the one sent again, also when it is read just before it (the same
+    day). The rejected one is no request: not measured, never late; the 319 links to the
+    request sent again, and the two are one trajectory."""
+    resent_day = date(2024, 3, 12 if reply_first else 5)
     first = Heen(head("jw", "315", ident="V", day=MON), [(BSN, [REQ])])
-    again = Heen(head("jw", "315", ident="V2", day=date(2024, 3, 5)), [(BSN, [REQ])])
+    again = Heen(head("jw", "315", ident="V2", day=resent_day), [(BSN, [REQ])])
     reply = antwoord(decoder, date(2024, 3, 12), "1", "A1") if answer == "319" else \
         toewijzing(decoder, date(2024, 3, 12))
+    resend = at(decoder, again.xml(), date(2024, 3, 12 if reply_first else 5))
     events = replay([at(decoder, first.xml(), MON),
                      at(decoder, first.retour("R", MON, header_codes=("0001",)), MON),
-                     at(decoder, again.xml(), date(2024, 3, 5)), reply, mover(decoder, 4, 1)])
-    rejected, resent = f"{VOT}#0", "jw:446:12345678:V2:2024-03-05#0"
+                     *([reply, resend] if reply_first else [resend, reply]),
+                     mover(decoder, 4, 1)])
+    rejected, resent = f"{VOT}#0", f"jw:446:12345678:V2:{resent_day}#0"
     assert [a[:3] for a in alerts(events) if a[0].startswith("request")] == []
     measured = {e.subject for e in events if isinstance(e, StepMeasured)
                 and e.metric == "request_answer"}
@@ -282,6 +286,19 @@ def test_a_request_sent_again_after_a_0001_is_the_one_answered(decoder: Any,
         assert found(events)["jw:488:0363:A1:2024-03-12"] == resent
     engine_chain = trajectories_of(events)
     assert engine_chain[rejected] == engine_chain[resent]
+
+
+def test_a_319_for_a_request_found_not_sent_later_links_to_the_one_sent_again(
+        decoder: Any) -> None:
+    """Read in this order: the 315, the same request sent again, the 319, and only then
+    the 0001 on the first: the 319 ends up linked to the request sent again."""
+    first = Heen(head("jw", "315", ident="V", day=MON), [(BSN, [REQ])])
+    again = Heen(head("jw", "315", ident="V2", day=date(2024, 3, 5)), [(BSN, [REQ])])
+    events = replay([at(decoder, first.xml(), MON), at(decoder, again.xml(), date(2024, 3, 5)),
+                     antwoord(decoder, date(2024, 3, 6), "1", "A1"),
+                     at(decoder, first.retour("R", date(2024, 3, 6), header_codes=("0001",)),
+                        date(2024, 3, 6))])
+    assert found(events)["jw:488:0363:A1:2024-03-06"] == "jw:446:12345678:V2:2024-03-05#0"
 
 
 def test_a_316_line_code_takes_only_that_line_out_of_the_requests(decoder: Any) -> None:
