@@ -583,18 +583,27 @@ def test_a_2x_request_line_with_status_3_withdraws_the_request(decoder: Any) -> 
         ("request_unanswered", "raised")]
 
 
+def other_request(decoder: Any, day: date) -> Message:
+    """An unrelated request of another client, answered never: it moves the clock."""
+    h = Heen(head("jw", "315", ident="Z", day=day),
+             [(BSN2, [Aangevraagd("REF-9", "45", "45A48", date(2024, 6, 1))])])
+    return at(decoder, h.xml(), day)
+
+
+def refused_319(decoder: Any, day: date, answer: str, refused: date) -> tuple[Message, Message]:
+    """A 319 to REF-1 (1 rejected, 2 in onderzoek) and its 320 with 0001 on `refused`."""
+    h = Heen(head("jw", "319", ident="A1", day=day), antwoord=("REF-1", answer, None))
+    return (at(decoder, h.xml(), day),
+            at(decoder, h.retour("R", refused, header_codes=("0001",)), refused))
+
+
 def test_an_in_onderzoek_answer_found_not_sent_late_leaves_the_request_unanswered(
         decoder: Any) -> None:
     """The 320 with 0001 is read after the clock passed the 8 weeks: the request had no
     answer, so request_unanswered follows; the request_undecided raised meanwhile rested
     on the "in onderzoek", which is not sent: it is resolved."""
-    h = Heen(head("jw", "319", ident="A1", day=date(2024, 3, 6)), antwoord=("REF-1", "2", None))
-    later = Heen(head("jw", "315", ident="Z", day=date(2024, 5, 6)),
-                 [(BSN2, [Aangevraagd("REF-9", "45", "45A48", date(2024, 6, 1))])])
-    events = replay([vot(decoder), at(decoder, h.xml(), date(2024, 3, 6)),
-                     at(decoder, later.xml(), date(2024, 5, 6)),
-                     at(decoder, h.retour("R", date(2024, 5, 7), header_codes=("0001",)),
-                        date(2024, 5, 7))])
+    answer, refusal = refused_319(decoder, date(2024, 3, 6), "2", date(2024, 5, 7))
+    events = replay([vot(decoder), answer, other_request(decoder, date(2024, 5, 6)), refusal])
     assert [r[:2] for r in rules(events) if r[2] != date(2024, 5, 13)] == [
         ("request_undecided", "raised"), ("request_undecided", "resolved"),
         ("request_unanswered", "raised")]
@@ -605,13 +614,8 @@ def test_unanswered_resolved_by_an_answer_not_sent_is_raised_again(decoder: Any)
     the request is unanswered again, and the alert is open again (product.md §4: a
     message considered not sent does not count as an answer). The answered_late raised
     for it goes."""
-    h = Heen(head("jw", "319", ident="A1", day=date(2024, 3, 20)), antwoord=("REF-1", "1", None))
-    other = Heen(head("jw", "315", ident="Z", day=date(2024, 3, 15)),
-                 [(BSN2, [Aangevraagd("REF-9", "45", "45A48", date(2024, 6, 1))])])
-    events = replay([vot(decoder), at(decoder, other.xml(), date(2024, 3, 15)),
-                     at(decoder, h.xml(), date(2024, 3, 20)),
-                     at(decoder, h.retour("R", date(2024, 3, 21), header_codes=("0001",)),
-                        date(2024, 3, 21))])
+    answer, refusal = refused_319(decoder, date(2024, 3, 20), "1", date(2024, 3, 21))
+    events = replay([vot(decoder), other_request(decoder, date(2024, 3, 15)), answer, refusal])
     assert [r[:2] for r in rules(events)] == [
         ("request_unanswered", "raised"), ("request_unanswered", "resolved"),
         ("request_answered_late", "raised"),
