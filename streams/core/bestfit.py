@@ -30,7 +30,7 @@ def rematch(ctx: Context, chain: Chain) -> list[Event]:
     for r in fits:
         had = next((a for a in r.answers if a.by_fit), None)  # one not sent is none
         want = wanted.get(r.unit)
-        if (had and had.key) == (want and want.key):
+        if (had.key if had else None) == (want.key if want else None):
             continue
         first, final = r.first_answer(), r.final_answer()
         if had is not None:  # a better pair took its toewijzing, or its 301 was not sent
