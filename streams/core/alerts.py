@@ -57,9 +57,14 @@ class Alerts:
         self.store.put(f"a/{aid}", alert)
         return [alert]
 
+    def get(self, rule: str, subject: str) -> Alert | None:
+        """The alert as it stands (open or resolved), if it was raised in this run."""
+        found: Alert | None = self.store.get(f"a/{alert_id(rule, subject)}")
+        return found
+
     def known(self, rule: str, subject: str) -> bool:
         """Raised in this run, open or resolved."""
-        return self.store.get(f"a/{alert_id(rule, subject)}") is not None
+        return self.get(rule, subject) is not None
 
     def resolve(self, rule: str, subject: str, today: date, *,
                 fixed_due: date | None = None) -> list[Event]:

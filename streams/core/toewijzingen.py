@@ -119,5 +119,16 @@ def on_start_due(ctx: Context, chain: Chain, key: str, due: date) -> list[Event]
     assert current is not None
     if start_due(ctx, t, current) != due:
         return []  # a newer version moved the deadline; its own token judges it
+    if _withdrawn_for(ctx, chain, key, due):
+        return []
     return ctx.alerts.raise_("start_missing", key, chain.party(key), due, ctx.today,
                              ctx.alerts_from)
+
+
+def _withdrawn_for(ctx: Context, chain: Chain, key: str, due: date) -> bool:
+    """product.md §4: an extension arriving later withdrew the subject of the raised
+    start_missing, which was resolved; with the same due date (no start ever came to
+    resolve it, and none was withdrawn since) it is not raised again."""
+    known = ctx.alerts.get("start_missing", key)
+    return known is not None and known.status == "resolved" and known.due == due \
+        and not any(z.msg == "305" and z.toewijzing == key for z in chain.zorg.values())

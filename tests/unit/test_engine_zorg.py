@@ -178,6 +178,20 @@ def test_a_restart_withdrawn_leaves_the_paused_start_to_be_stopped(decoder: Any)
         ("stop_missing", "raised")]
 
 
+def test_an_extension_resolves_start_missing_and_it_stays_resolved(decoder: Any) -> None:
+    """product.md §4: an extension arriving later withdraws the subject of a raised
+    start_missing, which is resolved. Its due date has not moved, so it is not raised
+    again; a start that comes resolves nothing more."""
+    longer = Toegewezen("1001", "45", "45A48", date(2024, 4, 10), INGANG, date(2024, 12, 31))
+    other = Toegewezen("9", "45", "45A48", date(2024, 4, 8), date(2024, 4, 8), None)
+    events = replay([msg(decoder, "301", [T], date(2024, 3, 1), "A"),
+                     msg(decoder, "301", [other], date(2024, 4, 8), "F"),  # clock → 6 April
+                     msg(decoder, "301", [longer], date(2024, 4, 10), "E"),
+                     msg(decoder, "301", [other], date(2024, 6, 1), "G")])
+    assert [a[:2] for a in alerts(events) if a[2] == TOEWIJZING] == [
+        ("start_missing", "raised"), ("start_missing", "resolved")]
+
+
 def test_extension_resolves_stop_missing(decoder: Any) -> None:
     longer = Toegewezen("1001", "45", "45A48", date(2024, 7, 15), INGANG, date(2024, 12, 31))
     filler = Toegewezen("9", "45", "45A48", date(2024, 7, 20), date(2024, 7, 22), None)
