@@ -72,8 +72,13 @@ def changed(ctx: Context, chain: Chain, t: Toewijzing, before: Version | None) -
     if after is None:  # no version left that counts as sent: its deadlines are withdrawn
         return _withdrawn_subjects(ctx, chain, t)
     events: list[Event] = []
-    ctx.due.add(start_due(ctx, t, after), f"start_missing|{chain.key}|{t.key}")
-    if before is not None and withdraws(before, after):
+    withdrawn = before is not None and withdraws(before, after)
+    if not (withdrawn and before is not None and not after.deleted
+            and start_due(ctx, t, before) == start_due(ctx, t, after)):
+        ctx.due.add(start_due(ctx, t, after), f"start_missing|{chain.key}|{t.key}")
+    # else an extension: it resolves a raised start_missing (below) for its due date, which
+    # has not moved (product.md §4); a start_missing not raised yet keeps its deadline
+    if withdrawn:
         events += _withdrawn_subjects(ctx, chain, t)
     if after.einddatum is not None and not after.deleted:
         for z in chain.zorg.values():
@@ -119,16 +124,6 @@ def on_start_due(ctx: Context, chain: Chain, key: str, due: date) -> list[Event]
     assert current is not None
     if start_due(ctx, t, current) != due:
         return []  # a newer version moved the deadline; its own token judges it
-    if _withdrawn_for(ctx, chain, key, due):
-        return []
     return ctx.alerts.raise_("start_missing", key, chain.party(key), due, ctx.today,
                              ctx.alerts_from)
 
-
-def _withdrawn_for(ctx: Context, chain: Chain, key: str, due: date) -> bool:
-    """product.md §4: an extension arriving later withdrew the subject of the raised
-    start_missing, which was resolved; with the same due date (no start ever came to
-    resolve it, and none was withdrawn since) it is not raised again."""
-    known = ctx.alerts.get("start_missing", key)
-    return known is not None and known.status == "resolved" and known.due == due \
-        and not any(z.msg == "305" and z.toewijzing == key for z in chain.zorg.values())
