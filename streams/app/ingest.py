@@ -19,6 +19,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
 from streams.app.config import MAX_RECORD, LiveSettings
+from streams.app.producing import track_topics
 from streams.app.records import (
     FAILURE_KEY,
     Router,
@@ -62,6 +63,7 @@ async def ingest(s: LiveSettings, paths: tuple[Path, ...], manifest: Path | None
                                 enable_idempotence=True, linger_ms=5,
                                 max_request_size=MAX_RECORD, compression_type=None)
     await producer.start()
+    track_topics(producer, (s.topics.input, s.topics.dead_letter))
     try:
         return await _send_all(s, producer, paths, manifest, finish, workers)
     finally:

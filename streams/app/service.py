@@ -5,6 +5,9 @@ runs at import time."""
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
+import time
 from typing import Any
 
 import faust
@@ -16,7 +19,9 @@ from prometheus_client import CollectorRegistry
 from streams.app.config import MAX_RECORD, LiveSettings
 from streams.app.linker import InputRecord, Linker
 from streams.app.metrics import Metrics
+from streams.app.producing import track_topics
 from streams.app.records import tick_value
+from streams.app.watchdog import GroupOffsets, Stall, Watchdog
 
 _MiB = 1 << 20
 
@@ -55,7 +60,8 @@ def create_app(s: LiveSettings, registry: CollectorRegistry | None = None) -> fa
         extra_topic_configs={"max.message.bytes": str(MAX_RECORD)},
     )
     metrics = Metrics(registry, gemeente=s.metrics_gemeente)
-    linker = Linker(s, TableChangelog(table), Output(app), metrics, TopicInputs(app, s))
+    changelog, output = TableChangelog(table), Output(app)
+    linker = Linker(s, changelog, output, metrics, TopicInputs(app, s))
     _wire(app, s, source, linker, metrics)
     setup_prometheus_sensors(app, "/metrics", registry, name_prefix="faust")
 
@@ -67,10 +73,37 @@ def create_app(s: LiveSettings, registry: CollectorRegistry | None = None) -> fa
             for topic in outputs:
                 await topic.maybe_declare()
         finally:  # never hold the agent for good: a failure here is Faust's to report
+            output.track([topics.input, *(t.get_topic_name() for t in outputs),
+                          changelog.topic])
             declared.set()
 
     app.task(declare)
+    if s.stall_seconds > 0:
+        _watch(app, s, linker)
     return app
+
+
+def _watch(app: faust.App, s: LiveSettings, linker: Linker) -> None:
+    """The stall watchdog (streams/app/watchdog.py), looking a few times per limit."""
+    dog = Watchdog(Stall(s.stall_seconds), GroupOffsets(s.bootstrap, s.app_id, s.topics.input),
+                   _exit, time.monotonic)
+
+    async def look() -> None:
+        held = None
+        if is_ready(app, s):
+            held = sorted(tp.partition for tp in app.consumer.assignment()
+                          if tp.topic == s.topics.input)
+        declared = linker.declared is None or linker.declared.is_set()
+        await dog.look(held, {p: part.offset for p, part in linker.parts.items()},
+                       f"output topics declared: {declared}")
+
+    app.timer(max(1.0, min(30.0, s.stall_seconds / 4)))(look)
+
+
+def _exit(code: int) -> None:
+    """At once: a hung worker may not get through a clean stop, and its state is safe."""
+    logging.shutdown()
+    os._exit(code)
 
 
 def _wire(app: faust.App, s: LiveSettings, source: Any, linker: Linker,
@@ -100,6 +133,8 @@ def _wire(app: faust.App, s: LiveSettings, source: Any, linker: Linker,
 
     async def ticks() -> None:
         """Wall-clock ticks into the partitions held (a timer cannot write a table)."""
+        if linker.declared is not None and not linker.declared.is_set():
+            return  # no send before the producer tracks its topics (Output.track)
         value = tick_value(linker.wall_tick())
         for tp in sorted(app.consumer.assignment()):
             if tp.topic == s.topics.input:
@@ -125,6 +160,10 @@ class Output:
 
     def _producer(self) -> Any:
         return self.app.producer._ensure_producer()
+
+    def track(self, topics: list[str]) -> None:
+        """Before the first send (streams/app/producing.py)."""
+        track_topics(self._producer(), topics)
 
     async def send(self, topic: str, key: bytes, value: bytes | None) -> Any:
         return await self._producer().send(topic, value, key=key)
