@@ -99,6 +99,12 @@ def worker_options(f: Any) -> Any:
                           "watermark)."),
         click.option("--log-level", default="info", show_default=True,
                      envvar=_env("LOG_LEVEL"), show_envvar=True),
+        click.option("--stall-seconds", default=_LIVE.stall_seconds, show_default=True,
+                     type=click.FloatRange(min=0), envvar=_env("STALL_SECONDS"),
+                     show_envvar=True,
+                     help="Input waits and no committed offset moved this long: the worker "
+                          "exits with code 75, for its supervisor to start it again (0: "
+                          "never)."),
     ]
     for option in reversed(options):
         f = option(f)

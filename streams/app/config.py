@@ -66,3 +66,6 @@ class LiveSettings:
     metrics_gemeente: bool = True  # gemeente label on alert and process-time metrics
     terms: Terms = field(default_factory=Terms)
     log_level: str = "info"
+    # input waiting and no committed offset moved this long: the worker exits (EXIT_STALLED)
+    # for its supervisor to start it again; 0: never
+    stall_seconds: float = 300.0

@@ -9,6 +9,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaError
 
+from streams.app.watchdog import EXIT_STALLED
 from tests.conftest import ROOT
 
 Records = list[tuple[bytes | None, bytes | None]]
@@ -41,7 +43,8 @@ def ketenlink(*args: str, env: dict[str, str] | None = None) -> str:
 
 
 class Worker:
-    """`ketenlink worker` in a subprocess, with its own data directory and web port."""
+    """`ketenlink worker` in a subprocess, with its own data directory and web port, started
+    again when it ends itself stalled (what a container's restart policy does)."""
 
     def __init__(self, bootstrap: str, prefix: str, data_dir: Path, partitions: int,
                  **flags: str) -> None:
@@ -51,16 +54,23 @@ class Worker:
                      "--topic-prefix", prefix, "--app-id", f"{prefix}-app",
                      "--partitions", str(partitions), "--data-dir", str(data_dir),
                      "--web-host", "127.0.0.1", "--web-port", str(self.port),
-                     "--tick-seconds", "0", "--log-level", "warning"]
+                     "--tick-seconds", "0", "--log-level", "info", "--stall-seconds", "60"]
         for name, value in flags.items():
             self.args += [f"--{name.replace('_', '-')}", value]
         self.proc: subprocess.Popen[bytes] | None = None
+        self.restarts = 0
 
     def start(self) -> Worker:
         with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(self.args, cwd=ROOT, stdout=log, stderr=log,
-                                         env={**os.environ, "KETENLINK_DEV": "1"})
+            proc = self.proc = subprocess.Popen(self.args, cwd=ROOT, stdout=log, stderr=log,
+                                                env={**os.environ, "KETENLINK_DEV": "1"})
+        threading.Thread(target=self._supervise, args=(proc,), daemon=True).start()
         return self
+
+    def _supervise(self, proc: subprocess.Popen[bytes]) -> None:
+        if proc.wait() == EXIT_STALLED and self.proc is proc:
+            self.restarts += 1
+            self.start()
 
     def get(self, path: str) -> tuple[int, bytes]:
         try:
@@ -85,7 +95,7 @@ class Worker:
                 self.kill()
 
     def log_tail(self) -> str:
-        return self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
+        return self.log.read_text(errors="replace")[-12000:] if self.log.exists() else ""
 
 
 def wait_until(check: Callable[[], bool], timeout: float, what: str,

@@ -19,23 +19,14 @@ pytestmark = [pytest.mark.integration, pytest.mark.crash]
 
 
 def consuming(worker: Worker, bootstrap: str, group: str, topic: str, total: int) -> None:
-    """Start the worker and wait until it consumes. With two brokers and two workers on
-    two cores (CI runs the suite in two processes), a broker that has just made the output
-    topics can keep the first producer retrying (NotLeaderForPartition) with no progress
-    for minutes; a worker without any progress in 150 s is killed and started once more,
-    a kill before its first commit, which must lose nothing either."""
-    for timeout, last in ((150, False), (240, True)):
-        worker.start()
-        left = lag(bootstrap, group, topic)
-        left = total if left < 0 else left
-        try:
-            wait_until(lambda n=left: 0 <= lag(bootstrap, group, topic) < n,  # type: ignore[misc]
-                       timeout, "the worker to make progress", worker.log_tail)
-            return
-        except AssertionError:
-            if last:
-                raise
-            worker.kill()
+    """Start the worker and wait until it consumes. A worker that gets stuck (seen on the
+    2-core CI: a producer retrying NotLeaderForPartition for minutes on topics just made)
+    ends itself after 60 s without a commit (its stall watchdog) and is started again."""
+    worker.start()
+    left = lag(bootstrap, group, topic)
+    left = total if left < 0 else left
+    wait_until(lambda: 0 <= lag(bootstrap, group, topic) < left, 240,
+               "the worker to make progress", worker.log_tail)
 
 
 def test_a_worker_killed_at_random_points_loses_nothing_and_raises_nothing_twice(

@@ -1,0 +1,115 @@
+"""A worker that holds input it does not get through ends itself, for its supervisor (the
+container's restart policy) to start it again.
+
+faust-streaming can hang without a word: a fetcher that stops fetching, a commit that no
+longer moves, a request that never returns (its issues tracker has several). A worker in
+that state answers its probes, holds its partitions, and nobody else can take them over.
+So the worker watches what an operator would: its consumer group's committed offsets on
+the input partitions it holds, against their ends, as the broker reports them. When input
+is waiting and no committed offset has moved for `stall_seconds`, it logs what it knows and
+exits with EXIT_STALLED. Its state is safe at any moment (the outbox, architecture §2), so
+the exit loses nothing. During a rebalance or a table recovery (which may take long by
+right) the clock does not run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
+
+EXIT_STALLED = 75  # EX_TEMPFAIL: try again
+log = logging.getLogger(__name__)
+
+# partition → (committed offset, or the log start where nothing is committed; end offset)
+Offsets = Mapping[int, tuple[int, int]]
+
+
+@dataclass
+class Stall:
+    """The verdict, from successive looks at the held partitions' offsets (pure)."""
+
+    limit: float  # seconds
+    since: float | None = None  # when the committed offsets last moved, while input waits
+    last: dict[int, int] | None = None
+
+    def observe(self, now: float, offsets: Offsets | None) -> bool:
+        """Whether the worker has been stuck for `limit` seconds. `offsets` is None when
+        nothing can be judged: no partitions held, a rebalance or recovery under way, or
+        the broker did not answer."""
+        if offsets is None or all(end <= c for c, end in offsets.values()):
+            self.last = self.since = None  # the clock runs from when input waits
+            return False
+        committed = {p: c for p, (c, _) in offsets.items()}
+        if committed != self.last or self.since is None:
+            self.last, self.since = committed, now
+            return False
+        return now - self.since >= self.limit
+
+
+class OffsetReader(Protocol):
+    async def read(self, partitions: list[int]) -> Offsets | None: ...
+
+
+class GroupOffsets:
+    """The consumer group's committed offsets and the topic's end offsets, from the broker
+    (what `kafka-consumer-groups --describe` shows), through clients of its own."""
+
+    def __init__(self, bootstrap: str, group: str, topic: str) -> None:
+        self.bootstrap, self.group, self.topic = bootstrap, group, topic
+
+    async def read(self, partitions: list[int]) -> dict[int, tuple[int, int]] | None:
+        """None when the broker cannot tell now."""
+        tps = [TopicPartition(self.topic, p) for p in partitions]
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap)
+        try:
+            await admin.start()
+            await consumer.start()
+            committed = await admin.list_consumer_group_offsets(self.group, partitions=tps)
+            start = await consumer.beginning_offsets(tps)
+            end = await consumer.end_offsets(tps)
+        except (KafkaError, OSError) as error:
+            log.info("stall check: the broker did not tell the offsets (%s)", error)
+            return None
+        finally:
+            with contextlib.suppress(KafkaError, OSError):
+                await consumer.stop()
+                await admin.close()
+        return {tp.partition: (_committed(committed.get(tp), start[tp]), end[tp])
+                for tp in tps}
+
+
+def _committed(meta: object, start: int) -> int:
+    offset = getattr(meta, "offset", -1)
+    return max(offset, start) if isinstance(offset, int) else start
+
+
+def describe(offsets: Offsets, applied: Mapping[int, int]) -> str:
+    """Per held partition: committed / end, and the last offset the linker applied."""
+    return "; ".join(f"partition {p}: committed {c} of {end}, applied up to "
+                     f"{applied.get(p, -1)}" for p, (c, end) in sorted(offsets.items()))
+
+
+class Watchdog:
+    """Looks every `interval` seconds (the service's timer); `stop` ends the process."""
+
+    def __init__(self, stall: Stall, offsets: OffsetReader, stop: Callable[[int], object],
+                 clock: Callable[[], float]) -> None:
+        self.stall, self.offsets, self.stop, self.clock = stall, offsets, stop, clock
+
+    async def look(self, held: list[int] | None, applied: Mapping[int, int],
+                   state: str) -> None:
+        """`held`: the input partitions held, None while the worker cannot be judged."""
+        offsets = None if not held else await self.offsets.read(held)
+        if self.stall.observe(self.clock(), offsets) and offsets is not None:
+            log.error("no committed offset moved in %.0f s while input waits (%s; %s); "
+                      "exiting for the supervisor to start the worker again",
+                      self.stall.limit, describe(offsets, applied), state)
+            self.stop(EXIT_STALLED)
