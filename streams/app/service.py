@@ -72,9 +72,9 @@ def create_app(s: LiveSettings, registry: CollectorRegistry | None = None) -> fa
         try:
             for topic in outputs:
                 await topic.maybe_declare()
-        finally:  # never hold the agent for good: a failure here is Faust's to report
             output.track([topics.input, *(t.get_topic_name() for t in outputs),
                           changelog.topic])
+        finally:  # never hold the agent for good: a failure here is Faust's to report
             declared.set()
 
     app.task(declare)
