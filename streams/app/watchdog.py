@@ -43,7 +43,10 @@ class Stall:
         """Whether the worker has been stuck for `limit` seconds. `offsets` is None when
         nothing can be judged: no partitions held, a rebalance or recovery under way, or
         the broker did not answer."""
-        if offsets is None or all(end <= c for c, end in offsets.values()):
+        # One offset short of the end is not waiting input: a transactional producer's
+        # last commit marker is an offset no consumer commits past. (A stuck worker's
+        # input grows anyway: its own ticks go there every --tick-seconds.)
+        if offsets is None or all(end - c <= 1 for c, end in offsets.values()):
             self.last = self.since = None  # the clock runs from when input waits
             return False
         committed = {p: c for p, (c, _) in offsets.items()}

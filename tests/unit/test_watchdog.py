@@ -38,6 +38,12 @@ def test_nothing_waiting_is_no_stall_however_long() -> None:
     assert looks(Stall(60), (0, idle), (100, idle), (1000, idle)) == [False] * 3
 
 
+def test_one_offset_short_of_the_end_is_no_waiting_input() -> None:
+    """A transactional producer's last commit marker takes an offset nobody commits past."""
+    marker = {0: (49, 50), 1: (7, 7)}
+    assert looks(Stall(60), (0, marker), (100, marker), (1000, marker)) == [False] * 3
+
+
 def test_the_clock_runs_from_when_input_starts_to_wait() -> None:
     idle = {0: (10, 10), 1: (7, 7)}
     assert looks(Stall(60), (0, idle), (100, WAITING), (150, WAITING), (160, WAITING)) == [
