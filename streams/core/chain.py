@@ -120,6 +120,9 @@ class ZorgLine:
 
 @dataclass(slots=True)
 class Answer:
+    """One request's answer (never shared between requests: `not_sent` is set on it when
+    that request is judged again)."""
+
     key: str  # the answering unit: 301 line_key, 319 or 316 message_key
     msg: str  # "301" | "319" | "316"
     received: date

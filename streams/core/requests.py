@@ -130,12 +130,13 @@ def answer_301(ctx: Context, chain: Chain, m: Message) -> list[Event]:
     events: list[Event] = []
     for ln in m.lines:
         assert ln.toewijzing_key is not None
-        answer = Answer(ln.line_key, "301", m.received, True, ln.toewijzing_key, m.message_key,
-                        ln.line_key in ctx.not_sent)
         if ln.referentie_aanbieder:  # without one: the 2.x fallback (bestfit.rematch)
             same = [r for r in chain.requests.values() if r.referentie == ln.referentie_aanbieder]
             for r in _of_product(same, ln.categorie, ln.code, ln.ingangsdatum):
-                events += add_answer(ctx, chain, r, answer)
+                # an Answer of its own per request: `not_sent` marks each one's judging
+                events += add_answer(ctx, chain, r, Answer(
+                    ln.line_key, "301", m.received, True, ln.toewijzing_key, m.message_key,
+                    ln.line_key in ctx.not_sent))
     return events
 
 

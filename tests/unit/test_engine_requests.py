@@ -663,3 +663,31 @@ def test_a_late_answer_sent_again_after_a_refused_one_stays_late(decoder: Any) -
         ("request_answered_late", "raised", date(2024, 3, 11)),
         ("request_answered_late", "resolved", date(2024, 3, 11)),
         ("request_answered_late", "raised", date(2024, 3, 11))]
+
+
+def test_a_request_sent_again_whose_late_answer_is_refused_is_judged_on_the_next(
+        decoder: Any) -> None:
+    """The 315 is rejected (0001) and sent again; the answer to the one sent again comes
+    late and is refused (0001) in turn, then sent again, later still: the answered_late
+    raised for the refused answer is resolved, and raised again for the answer that counts
+    (seen in an independent oracle's archive)."""
+    first = Heen(head("jw", "315", ident="V", day=MON), [(BSN, [REQ])])
+    again = Heen(head("jw", "315", ident="V2", day=date(2024, 3, 6)), [(BSN, [REQ])])
+    refused = Heen(head("jw", "301", ident="T1", day=date(2024, 3, 20)),
+                   [(BSN, [Toegewezen("1001", "45", "45A48", date(2024, 3, 20),
+                                      date(2024, 4, 1), None, referentie="REF-1")])])
+    events = replay([at(decoder, first.xml(), MON),
+                     at(decoder, first.retour("R", date(2024, 3, 5), header_codes=("0001",)),
+                        date(2024, 3, 5)),
+                     at(decoder, again.xml(), date(2024, 3, 6)),
+                     at(decoder, refused.xml(), date(2024, 3, 20)),
+                     at(decoder, refused.retour("R2", date(2024, 3, 21),
+                                                header_codes=("0001",)), date(2024, 3, 21)),
+                     toewijzing(decoder, date(2024, 3, 27))])
+    resent = "jw:446:12345678:V2:2024-03-06#0"
+    assert [(r[1], a[5]) for a in alerts(events) if a[2] == resent
+            for r in [a] if a[0] == "request_answered_late"] == [
+        ("raised", 5), ("resolved", 5), ("raised", 10)]
+    measured = {e.subject: e.value for e in events if isinstance(e, StepMeasured)
+                and e.metric == "request_answer"}
+    assert measured == {resent: 15}
