@@ -207,6 +207,8 @@ class Chain:
     requests: dict[str, Request] = field(default_factory=dict)
     links: dict[str, UnitLinked] = field(default_factory=dict)
     trajectories: list[Trajectory] = field(default_factory=list)
+    # merged away, with the members they had then: a split gives such an id back
+    retired: list[Trajectory] = field(default_factory=list)
     next_seq: int = 0
     trajectory_of: dict[str, str] = field(default_factory=dict)  # unit/toewijzing → id
     seen: set[str] = field(default_factory=set)  # "{message_key}#{client_index}" applied

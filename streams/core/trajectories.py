@@ -86,42 +86,61 @@ def updated(chain: Chain) -> list[Event]:
 
 
 def update(chain: Chain) -> list[Trajectory]:
-    """Recompute the chain's trajectories; returns those that are new or changed."""
+    """Recompute the chain's trajectories; returns those that are new or changed.
+
+    Each id goes to the group holding its earliest member (the split rule); where several
+    land in one group the oldest stays and the others retire (merged), keeping the members
+    they had. A group no current id reaches takes back the oldest retired id whose
+    earliest member it holds: a merge undone by a split gives the episode its id again,
+    so an id never changes meaning. A trajectory's `merged` are the retired ids whose
+    earliest member it holds."""
     old = {t.id: t for t in chain.trajectories}
-    prev = {m: t.id for t in chain.trajectories for m in _members(t)}
     groups = sorted(_place(chain), key=lambda g: (g.begin, g.members))
-    owner = _owners(groups, prev)
+    owner = _owners(groups, chain.trajectories)
+    retired = {t.id: t for t in chain.retired}
+    kept: dict[int, Trajectory] = {}
+    for tid in sorted(owner, key=lambda tid: old[tid].seq):
+        if owner[tid] in kept:
+            t = old[tid]
+            retired[tid] = Trajectory(t.id, t.seq, t.toewijzingen, t.requests)
+        else:
+            kept[owner[tid]] = old[tid]
+    heirs = _owners(groups, list(retired.values()))
     result: list[Trajectory] = []
     for i, g in enumerate(groups):
-        mine = sorted((old[tid] for tid, j in owner.items() if j == i), key=lambda t: t.seq)
-        if mine:
-            keep, gone = mine[0], mine[1:]
-            merged = sorted({*keep.merged, *(t.id for t in gone),
-                             *(m for t in gone for m in t.merged)})
-            traj = Trajectory(keep.id, keep.seq, [], [], merged, keep.published)
-        else:
-            traj = Trajectory(_new_id(chain), chain.next_seq)
-            chain.next_seq += 1
+        traj = _trajectory(chain, kept.get(i), [retired[t] for t, j in heirs.items() if j == i])
+        retired.pop(traj.id, None)
         traj.toewijzingen = sorted(m[2:] for m in g.members if m.startswith("t:"))
         traj.requests = sorted(m[2:] for m in g.members if m.startswith("r:"))
         result.append(traj)
     chain.trajectories = result
+    chain.retired = sorted(retired.values(), key=lambda t: t.seq)
     _index(chain)
     return [t for t in result if old.get(t.id) != t]
 
 
-def _owners(groups: list[_Group], prev: dict[str, str]) -> dict[str, int]:
-    """Each old id goes to one group: the one holding its earliest toewijzing (split rule)."""
-    owner: dict[str, tuple[tuple[date, str], int]] = {}
-    for i, g in enumerate(groups):
-        for m in g.members:
-            tid = prev.get(m)
-            if tid is None:
-                continue
-            rank = (g.begin if m.startswith("t:") else date.max, m)
-            if tid not in owner or rank < owner[tid][0]:
-                owner[tid] = (rank, i)
-    return {tid: i for tid, (_, i) in owner.items()}
+def _trajectory(chain: Chain, keep: Trajectory | None, heirs: list[Trajectory]) -> Trajectory:
+    """A group's trajectory: its current id, else a retired one back, else a new one."""
+    heirs = sorted(heirs, key=lambda t: t.seq)
+    if keep is None and heirs:
+        keep, heirs = Trajectory(heirs[0].id, heirs[0].seq), heirs[1:]
+    if keep is None:
+        keep = Trajectory(_new_id(chain), chain.next_seq)
+        chain.next_seq += 1
+    merged = sorted(t.id for t in heirs if t.id != keep.id)
+    return Trajectory(keep.id, keep.seq, [], [], merged, keep.published)
+
+
+def _owners(groups: list[_Group], trajectories: list[Trajectory]) -> dict[str, int]:
+    """Each id goes to one group: the one holding its earliest toewijzing (split rule)."""
+    where = {m: i for i, g in enumerate(groups) for m in g.members}
+    owner: dict[str, int] = {}
+    for t in trajectories:
+        ranked = [((groups[where[m]].begin if m.startswith("t:") else date.max, m), where[m])
+                  for m in _members(t) if m in where]
+        if ranked:
+            owner[t.id] = min(ranked)[1]
+    return owner
 
 
 def _members(t: Trajectory) -> list[str]:

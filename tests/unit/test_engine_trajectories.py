@@ -86,6 +86,40 @@ def test_a_split_leaves_the_id_with_the_earliest_toewijzing(decoder: Any) -> Non
     assert second[0].id == first[0].id != second[1].id
 
 
+def test_a_split_after_a_merge_gives_the_merged_id_back(decoder: Any) -> None:
+    """1 and 3 are two trajectories; 2 bridges them (3's id is merged into 1's); 2 is then
+    deleted: 3's episode is on its own again, with the id issued for it, and 1's record no
+    longer lists that id as merged (an id never changes meaning, product.md §3)."""
+    apart, bridged, split = run(
+        decoder,
+        ("301", [t("1", date(2024, 3, 1), date(2024, 3, 31)),
+                 t("3", date(2024, 5, 1), date(2024, 5, 31))], D),
+        ("301", [t("2", date(2024, 4, 1), date(2024, 4, 30))], date(2024, 1, 9)),
+        ("301", [t("2", date(2024, 4, 1), date(2024, 4, 30), stamp=date(2024, 1, 16),
+                   reden="13")], date(2024, 1, 16)))
+    assert shape(apart) == [["1"], ["3"]]
+    assert [(x.id, x.merged) for x in bridged] == [(apart[0].id, [apart[1].id])]
+    assert shape(split) == [["1", "2"], ["3"]]
+    assert [(x.id, x.merged) for x in split] == [(apart[0].id, []), (apart[1].id, [])]
+
+
+def test_a_merge_of_three_then_a_split_gives_each_part_its_own_ids(decoder: Any) -> None:
+    """1, 3 and 5 are merged by 2 and 4 into 1's id; 4 is shortened: 5 takes its id back,
+    and 1's record keeps only 3's as merged."""
+    apart, _, split = run(
+        decoder,
+        ("301", [t("1", date(2024, 3, 1), date(2024, 3, 31)),
+                 t("3", date(2024, 5, 1), date(2024, 5, 31)),
+                 t("5", date(2024, 7, 1), date(2024, 7, 31))], D),
+        ("301", [t("2", date(2024, 4, 1), date(2024, 4, 30)),
+                 t("4", date(2024, 6, 1), date(2024, 6, 30))], date(2024, 1, 9)),
+        ("301", [t("4", date(2024, 6, 1), date(2024, 6, 10), stamp=date(2024, 1, 16),
+                   reden="05")], date(2024, 1, 16)))
+    assert shape(split) == [["1", "2", "3", "4"], ["5"]]
+    assert [(x.id, x.merged) for x in split] == [(apart[0].id, [apart[1].id]),
+                                                 (apart[2].id, [])]
+
+
 def test_requests_join_their_toewijzing_or_stand_alone(decoder: Any) -> None:
     req = Aangevraagd("REF-1", "45", "45A01", date(2024, 2, 1))
     lonely = Aangevraagd("REF-2", "54", "54A01", date(2024, 2, 1))
