@@ -68,7 +68,8 @@ class Pending:
 class Partition:
     store: PartitionStore
     engine: Engine
-    fresh: bool = True  # no input handled since the assignment: redo the outbox first
+    redone: int  # output records of the outbox sent again when it was opened
+    fresh: bool = True  # no input delivered since the assignment
     offset: int = -1  # the last offset delivered
     pending: Pending = field(default_factory=Pending)
 
@@ -89,15 +90,26 @@ class Linker:
         self.tallies: dict[int, dict[str, int]] = {}
         self.declared: asyncio.Event | None = None  # set when the output topics exist
 
-    def part(self, partition: int) -> Partition:
+    async def part(self, partition: int) -> Partition:
         part = self.parts.get(partition)
         if part is None:
-            store = PartitionStore(self.changelog, self.producer, partition)
-            engine = Engine(store, RocksDueIndex(store), terms=self.settings.terms,
-                            publish=True)
-            part = self.parts[partition] = Partition(store, engine)
-            self.tallies[partition] = dict(store.get(_TALLY) or {})
+            part = self.parts[partition] = await self._open(partition)
         return part
+
+    async def _open(self, partition: int) -> Partition:
+        """After an assignment: the outbox is redone first, and only then does the engine
+        read its state (its clock, its due index's floor) and the tallies. A changelog
+        recovery can leave the database behind the outbox (the records of the last batch
+        cut off, an older value of a key written over a newer one); the redo brings it to
+        the end of the last batch, and an engine that had read the state before would go
+        on with a clock of before it."""
+        store = PartitionStore(self.changelog, self.producer, partition)
+        redone = await store.redo()
+        await self._send(redone)
+        await store.confirm()  # before this epoch writes an entry of its own
+        engine = Engine(store, RocksDueIndex(store), terms=self.settings.terms, publish=True)
+        self.tallies[partition] = dict(store.get(_TALLY) or {})
+        return Partition(store, engine, len(redone))
 
     def forget(self) -> None:
         """After a rebalance: partitions are opened (and their outboxes redone) anew."""
@@ -114,7 +126,7 @@ class Linker:
         for record in batch:
             by_partition.setdefault(record[0], []).append(record)
         for partition, records in by_partition.items():
-            part = self.part(partition)
+            part = await self.part(partition)
             for _, offset, key, value, caught_up in records:
                 after = await self._delivered(part, offset)
                 if after is not None and offset < after:
@@ -129,11 +141,8 @@ class Linker:
         partition = part.store.partition
         if part.fresh:
             part.fresh = False
-            redone = await part.store.redo()
             log.info("partition %d opened at offset %d: %d output records sent again",
-                     partition, offset, len(redone))
-            await self._send(redone)
-            await part.store.confirm()  # before this epoch writes an entry of its own
+                     partition, offset, part.redone)
             # The consumer's committed offset is where it should have started.
             await self.inputs.skipped(partition, 0, offset)
         elif offset > part.offset + 1:
