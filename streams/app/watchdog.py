@@ -14,9 +14,9 @@ right) the clock does not run.
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -25,6 +25,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 EXIT_STALLED = 75  # EX_TEMPFAIL: try again
+READ_SECONDS = 30.0  # a look at the broker that takes longer tells nothing
 log = logging.getLogger(__name__)
 
 # partition → (committed offset, or the log start where nothing is committed; end offset)
@@ -68,8 +69,15 @@ class GroupOffsets:
         self.bootstrap, self.group, self.topic = bootstrap, group, topic
 
     async def read(self, partitions: list[int]) -> dict[int, tuple[int, int]] | None:
-        """None when the broker cannot tell now."""
-        tps = [TopicPartition(self.topic, p) for p in partitions]
+        """None when the broker cannot tell now (or not within READ_SECONDS)."""
+        try:
+            async with asyncio.timeout(READ_SECONDS):
+                return await self._read([TopicPartition(self.topic, p) for p in partitions])
+        except (KafkaError, OSError) as error:  # a timeout is an OSError
+            log.info("stall check: the broker did not tell the offsets (%r)", error)
+            return None
+
+    async def _read(self, tps: list[TopicPartition]) -> dict[int, tuple[int, int]]:
         admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
         consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap)
         try:
@@ -78,15 +86,21 @@ class GroupOffsets:
             committed = await admin.list_consumer_group_offsets(self.group, partitions=tps)
             start = await consumer.beginning_offsets(tps)
             end = await consumer.end_offsets(tps)
-        except (KafkaError, OSError) as error:
-            log.info("stall check: the broker did not tell the offsets (%s)", error)
-            return None
         finally:
-            with contextlib.suppress(KafkaError, OSError):
-                await consumer.stop()
-                await admin.close()
+            await _quietly(consumer.stop())
+            await _quietly(admin.close())
         return {tp.partition: (_committed(committed.get(tp), start[tp]), end[tp])
                 for tp in tps}
+
+
+async def _quietly(closing: Awaitable[object]) -> None:
+    """A client's close that fails is nothing to act on. aiokafka's consumer can end its
+    stop with CancelledError (a task of its own cancelled); raised out of the timer, that
+    ended the watchdog for good without a word."""
+    try:
+        await closing
+    except (KafkaError, OSError, asyncio.CancelledError) as error:
+        log.debug("stall check: closing a client: %r", error)
 
 
 def _committed(meta: object, start: int) -> int:
