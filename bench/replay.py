@@ -98,6 +98,22 @@ def accuracy(out: Path, expected: Path) -> None:
               f"{_share(hit, len(g)):>10}{_share(same, hit):>14}")
 
 
+def memory_profile(samples: list[tuple[float, float, float]], engine_seconds: float) -> str:
+    """Peak RSS of all processes by tenth of the engine pass, then in the output pass: memory
+    that does not grow with the archive's length levels off in the later tenths."""
+    tenths: dict[int, float] = defaultdict(float)
+    output_pass = 0.0
+    for t, _, tree in samples:
+        if t > engine_seconds:
+            output_pass = max(output_pass, tree)
+        else:
+            tenth = min(9, int(10 * t / engine_seconds))
+            tenths[tenth] = max(tenths[tenth], tree)
+    return ("RSS (all processes) by tenth of the engine pass: "
+            + ", ".join(f"{tenths[d]:,.0f}" for d in sorted(tenths))
+            + f" MiB; output pass {output_pass:,.0f} MiB")
+
+
 def _share(n: int, of: int) -> str:
     return f"{n / of:.2%}" if of else "–"
 
@@ -121,12 +137,7 @@ def main() -> None:
     peak_tree = max(s[2] for s in samples)
     print(f"peak RSS: replay process {peak_main:,.0f} MiB, with its parser processes "
           f"{peak_tree:,.0f} MiB")
-    by_quarter: dict[int, float] = defaultdict(float)
-    for t, _, tree in samples:
-        q = min(3, int(4 * t / wall))
-        by_quarter[q] = max(by_quarter[q], tree)
-    print("RSS (all processes) by quarter of the run: " + ", ".join(
-        f"Q{q + 1} {by_quarter[q]:,.0f} MiB" for q in sorted(by_quarter)))
+    print(memory_profile(samples, state["seconds"]))
     expected = archive.with_name(archive.name + ".expected")
     if expected.is_dir():
         accuracy(out, expected)
