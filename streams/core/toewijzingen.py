@@ -20,10 +20,23 @@ from streams.core.model import Line, Message
 
 def version_of(m: Message, line: Line) -> Version:
     assert line.ingangsdatum is not None  # the parser refuses a 301 line without one
-    stamp = (line.toewijzingsdatum or m.dagtekening, line.toewijzingstijd or "")
+    stamp = (line.toewijzingsdatum or m.dagtekening, _time_order(line.toewijzingstijd))
     return Version(line.line_key, m.message_key, m.received, stamp, line.ingangsdatum,
                    line.einddatum, line.reden_wijziging, line.categorie, line.code,
                    line.referentie_aanbieder, line.beschikking_key)
+
+
+def _time_order(tijd: str | None) -> str:
+    """Toewijzingstijd as it orders: hh:mm:ss and its fraction, as text. The standard's
+    times carry no zone; one that a sloppy producer adds does not count (`…Z` would sort
+    after `….5`), as the date beside it has none either."""
+    if not tijd:
+        return ""
+    if tijd.endswith("Z"):
+        tijd = tijd[:-1]
+    elif len(tijd) > 8 and tijd[-6] in "+-":
+        tijd = tijd[:-6]
+    return tijd.rstrip("0").rstrip(".") if "." in tijd else tijd  # 09:00:00.0 = 09:00:00
 
 
 @record

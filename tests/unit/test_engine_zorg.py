@@ -843,3 +843,21 @@ def test_a_new_version_with_another_ingangsdatum_measures_assignment_care_again(
                      msg(decoder, "305", [S], date(2024, 3, 12), "B"),
                      msg(decoder, "301", [earlier], date(2024, 3, 13), "A2")])
     assert _final_steps(events)[("assignment_care", TOEWIJZING)] == 10  # 1 → 11 March
+
+
+def test_the_version_in_force_is_the_later_toewijzingstijd_whatever_its_zone(
+        decoder: Any) -> None:
+    """Newest Toewijzingsdatum + Toewijzingstijd wins (product.md §3). A zone suffix on the
+    time (`Z`, which would sort after `.5` as text) does not decide which is later: here the
+    version of 09:00:00.5, ending 30 April, is in force, so the start is due to stop."""
+    day = date(2024, 3, 1)
+    later = Toegewezen("1001", "45", "45A48", day, INGANG, date(2024, 4, 30),
+                       toewijzingstijd="09:00:00.5")
+    earlier = Toegewezen("1001", "45", "45A48", day, INGANG, None, toewijzingstijd="09:00:00Z")
+    filler = Toegewezen("9", "54", None, date(2024, 7, 1), date(2024, 7, 1), None)
+    events = replay([msg(decoder, "301", [later], day, "A2"),
+                     msg(decoder, "301", [earlier], date(2024, 3, 2), "A1"),
+                     msg(decoder, "305", [S], date(2024, 3, 12), "B"),
+                     msg(decoder, "301", [filler], date(2024, 7, 1), "F")])
+    assert [r[:3] for r in rules(events) if r[0] == "stop_missing"] == [
+        ("stop_missing", "raised", date(2024, 5, 7))]  # due(30 April, 5)
