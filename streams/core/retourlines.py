@@ -18,10 +18,18 @@ from streams.core.model import Line
 
 
 def signature(msg: str, nummer: str | None, categorie: str | None, code: str | None,
-              day: date | None) -> str:
+              day: date | None, *more: str | date | None) -> str:
     """What keys a line of heen type `msg`: the number (a 315: its reference), the
-    Product, and its date (301 Ingangsdatum, 305/307 Begindatum, 315 requested start)."""
-    return f"{nummer or ''}|{categorie or ''}|{code or ''}|{day.isoformat() if day else ''}"
+    Product, and its date (301 Ingangsdatum, 305/307 Begindatum); a start or stop also its
+    StatusAanlevering, Einddatum and RedenBeeindiging (`more`): a correction's withdrawal
+    and its new stop share the rest (domain.md §4: the 307 key holds the Einddatum)."""
+    return "|".join(_part(x) for x in (nummer, categorie, code, day, *more))
+
+
+def _part(value: str | date | None) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else value.isoformat()
 
 
 def of_line(msg: str, line: Line) -> str:
@@ -29,8 +37,11 @@ def of_line(msg: str, line: Line) -> str:
     if msg == "315":
         return signature(msg, line.referentie_aanbieder, line.categorie, line.code,
                          line.toewijzing_ingangsdatum)
-    return signature(msg, line.toewijzing_nummer, line.categorie, line.code,
-                     line.ingangsdatum if msg == "301" else line.begindatum)
+    if msg == "301":
+        return signature(msg, line.toewijzing_nummer, line.categorie, line.code,
+                         line.ingangsdatum)
+    return signature(msg, line.toewijzing_nummer, line.categorie, line.code, line.begindatum,
+                     line.status_aanlevering, line.einddatum, line.reden_beeindiging)
 
 
 def named(n: int, client: str | None, sig: str) -> str:
@@ -46,7 +57,8 @@ def in_chain(chain: Chain, heen_key: str) -> list[tuple[int, str]]:
         nummer = parts[2] if len(parts) == 3 else None
         units += [(_n(v.line_key), signature("301", nummer, v.categorie, v.code, v.ingangsdatum))
                   for v in t.versions if v.message_key == heen_key]
-    units += [(_n(z.line_key), signature(z.msg, z.nummer, z.categorie, z.code, z.begindatum))
+    units += [(_n(z.line_key), signature(z.msg, z.nummer, z.categorie, z.code, z.begindatum,
+                                         z.status, z.einddatum, z.reden))
               for z in chain.zorg.values() if z.message_key == heen_key]
     units += [(_n(r.unit), signature("315", r.referentie, r.categorie, r.code, r.ingangsdatum))
               for r in chain.requests.values() if r.msg == "315" and r.message_key == heen_key]
@@ -72,8 +84,9 @@ def line_keys(entries: tuple[str, ...], heen_key: str, client: str | None,
 
 
 def _fits(want: list[str], have: list[str]) -> bool:
-    """Every part both sides know agrees."""
-    return all(a == b or not a or not b for a, b in zip(want, have, strict=True))
+    """Every part both sides know agrees (a signature kept in an older state may have
+    fewer parts: those it lacks it does not know)."""
+    return all(a == b or not a or not b for a, b in zip(want, have, strict=False))
 
 
 def _n(line_key: str) -> int:

@@ -861,3 +861,30 @@ def test_the_version_in_force_is_the_later_toewijzingstijd_whatever_its_zone(
                      msg(decoder, "301", [filler], date(2024, 7, 1), "F")])
     assert [r[:3] for r in rules(events) if r[0] == "stop_missing"] == [
         ("stop_missing", "raised", date(2024, 5, 7))]  # due(30 April, 5)
+
+
+def test_a_retour_repeating_only_the_rejected_new_stop_of_a_correction_rejects_that_stop(
+        decoder: Any) -> None:
+    """A 307 correction: status 3 for the old stop and a new stop with another Einddatum,
+    the same ToewijzingNummer + Product + Begindatum. Its 308 repeats only the new stop,
+    with 9069: the new stop is not sent (product.md §4), the withdrawal stands, so no stop
+    counts and stop_missing stays open — as when the retour repeats every line. The 307
+    key holds the Einddatum (domain.md §4), so the retour line names the new stop."""
+    corrected = Heen(head("jw", "307", "3.2", "xsd", "C2", date(2024, 7, 3)),
+                     [(BSN, [Stop(S, EIND, "31", "3"), Stop(S, date(2024, 6, 30), "31")])])
+    filler = Toegewezen("9", "54", None, date(2024, 9, 2), date(2024, 9, 2), None)
+    start = "jw:438:12345678:B:2024-03-12#0"
+    for partial in (True, False):
+        retour = corrected.retour("R", date(2024, 7, 4), line_codes={1: ("9069",)},
+                                  partial=partial)
+        events = replay([msg(decoder, "301", [T], date(2024, 3, 1), "A"),
+                         msg(decoder, "305", [S], date(2024, 3, 12), "B"),
+                         msg(decoder, "307", [Stop(S, EIND, "31")], date(2024, 7, 1), "C1"),
+                         at(decoder, corrected.xml(), date(2024, 7, 3)),
+                         at(decoder, retour, date(2024, 7, 4)),
+                         msg(decoder, "301", [filler], date(2024, 9, 2), "F")])
+        final = {(e.metric, e.subject): e for e in events
+                 if isinstance(e, (StepMeasured, StepWithdrawn))}
+        assert not isinstance(final.get(("care_duration", start)), StepMeasured), partial
+        assert [r[:2] for r in rules(events) if r[0] == "stop_missing"] == [
+            ("stop_missing", "raised")], partial
