@@ -20,6 +20,7 @@ from streams.core.steps import forget
 from streams.core.toewijzingen import start_due
 from streams.core.zorg_keys import (
     TEMPORARY,
+    by_beschikking,
     early_withdrawal,
     find_start,
     find_toewijzing,
@@ -92,13 +93,32 @@ def _new_line(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
 
 
 def relink(ctx: Context, chain: Chain) -> list[Event]:
-    """After a 301: lines that waited for their toewijzing may link now."""
+    """After a 301: lines that waited for their toewijzing may link now, and a 2.x line
+    that its period linked moves to the toewijzing its Beschikking names, once that is
+    known (product.md §3: a link that becomes possible later is made then)."""
     events: list[Event] = []
     # starts first: a stop waiting with them can then name its start in the same pass
     for z in sorted(chain.zorg.values(), key=lambda z: (z.msg, z.received, z.line_key)):
-        if z.toewijzing is None or (z.msg == "307" and z.start is None):
+        if z.rule == "periode" and by_beschikking(chain, z) is not None:
+            events += _move(ctx, chain, z)
+        elif z.toewijzing is None or (z.msg == "307" and z.start is None):
             events += try_link(ctx, chain, z)
     return events
+
+
+def _move(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
+    """`z` leaves the toewijzing its period chose: what it settled there is open again,
+    and it is linked, measured and judged anew, as if it had named the right one first."""
+    events: list[Event] = []
+    counted = z.counts()
+    if counted:
+        z.withdrawn = True  # for uncount, which asks every line whether it counts
+        events += uncount(ctx, chain, z)
+        z.withdrawn = False
+    z.toewijzing, z.rule = None, None
+    z.start = None
+    events += try_link(ctx, chain, z)
+    return events + (report_delay(ctx, chain, z) if counted else [])
 
 
 def try_link(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:

@@ -27,12 +27,18 @@ def find_toewijzing(chain: Chain, z: ZorgLine) -> tuple[str, str] | None:
     if z.nummer:
         t = chain.toewijzingen.get(f"{chain.domain}:{chain.gemeente}:{z.nummer}")
         return (t.key, "toewijzingnummer") if t and _product_fits(t, z) else None
+    named = by_beschikking(chain, z)
+    return (named, "beschikking") if named is not None else _by_period(chain, z)
+
+
+def by_beschikking(chain: Chain, z: ZorgLine) -> str | None:
+    """The toewijzing that a 2.x line's Beschikkingnummer + Product + Ingangsdatum names."""
     if z.beschikking_key:
         for t in chain.toewijzingen.values():
             if t.key == z.beschikking_key or any(
                     v.beschikking_key == z.beschikking_key for v in t.versions):
-                return t.key, "beschikking"
-    return _by_period(chain, z)
+                return t.key
+    return None
 
 
 def _by_period(chain: Chain, z: ZorgLine) -> tuple[str, str] | None:

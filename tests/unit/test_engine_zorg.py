@@ -286,6 +286,39 @@ def test_2x_start_links_by_beschikking_across_the_release_crossing(decoder: Any)
     assert links(events)["jw:438:12345678:B:2020-12-09#0"] == (key, "beschikking", None)
 
 
+def test_a_2x_start_linked_by_its_period_moves_to_the_toewijzing_its_beschikking_names(
+        decoder: Any) -> None:
+    """Two toewijzingen of one Beschikking and Product; the start names the first by its
+    Ingangsdatum (4 March) but arrives before that 301, inside the second's period. Once
+    the 301 it names arrives, the start moves there (product.md §3: a link that becomes
+    possible later is made then), and its stop, which names the same key, stops it."""
+    named = Toegewezen(None, "45", "45A48", date(2020, 3, 1), date(2020, 3, 4),
+                       date(2020, 6, 30), beschikking="B9")
+    other = Toegewezen(None, "45", "45A48", date(2020, 3, 2), date(2020, 3, 9),
+                       date(2020, 6, 30), beschikking="B9")
+    start = Start(None, "45", "45A48", date(2020, 3, 4), date(2020, 3, 11), beschikking="B9")
+    filler = Toegewezen("9", "54", None, date(2020, 10, 1), date(2020, 10, 1), None)
+    start_key, stop_key = "jw:438:12345678:B:2020-03-12#0", "jw:440:12345678:C:2020-07-01#0"
+    events = replay([msg(decoder, "301", [other], date(2020, 3, 2), "A2", "2.3"),
+                     msg(decoder, "305", [start], date(2020, 3, 12), "B", "2.4", "example"),
+                     msg(decoder, "301", [named], date(2020, 3, 13), "A", "2.3"),
+                     msg(decoder, "307", [Stop(start, date(2020, 6, 30), "31")],
+                         date(2020, 7, 1), "C", "2.4", "example"),
+                     msg(decoder, "301", [filler], date(2020, 10, 1), "F", "2.3")])
+    named_key = "jw:0363:bB9:4545A48:2020-03-04"
+    assert links(events)[start_key] == (named_key, "beschikking", None)
+    assert links(events)[stop_key] == (named_key, "beschikking", start_key)
+    assert steps(events)[("care_duration", start_key)] == 111
+    assert steps(events)[("assignment_care", named_key)] == 7  # 4 → 11 March
+    final = {(e.metric, e.subject): e for e in events
+             if isinstance(e, (StepMeasured, StepWithdrawn))}
+    assert isinstance(final[("assignment_care", "jw:0363:bB9:4545A48:2020-03-09")],
+                      StepWithdrawn)  # the toewijzing it left has no start
+    status = {(a[0], a[2]): a[1] for a in alerts(events)}  # the last event of each
+    assert status.get(("stop_missing", start_key), "resolved") == "resolved"
+    assert status.get(("start_missing", named_key), "resolved") == "resolved"
+
+
 def test_301_in_2_4_and_305_in_3_0_share_the_toewijzingnummer(decoder: Any) -> None:
     t2 = Toegewezen("1001", "45", "45A48", date(2020, 12, 1), date(2020, 12, 7), None,
                     beschikking="B9")
