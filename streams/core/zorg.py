@@ -20,7 +20,7 @@ from streams.core.steps import forget
 from streams.core.toewijzingen import start_due
 from streams.core.zorg_keys import (
     TEMPORARY,
-    by_beschikking,
+    better_link,
     early_withdrawal,
     find_start,
     find_toewijzing,
@@ -94,12 +94,13 @@ def _new_line(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
 
 def relink(ctx: Context, chain: Chain) -> list[Event]:
     """After a 301: lines that waited for their toewijzing may link now, and a 2.x line
-    that its period linked moves to the toewijzing its Beschikking names, once that is
-    known (product.md §3: a link that becomes possible later is made then)."""
+    that its period (or Beschikking) linked moves to the toewijzing its Beschikking (or
+    number) names, once that is known (product.md §3: a link that becomes possible later
+    is made then)."""
     events: list[Event] = []
     # starts first: a stop waiting with them can then name its start in the same pass
     for z in sorted(chain.zorg.values(), key=lambda z: (z.msg, z.received, z.line_key)):
-        if z.rule == "periode" and by_beschikking(chain, z) is not None:
+        if better_link(chain, z) is not None:
             events += _move(ctx, chain, z)
         elif z.toewijzing is None or (z.msg == "307" and z.start is None):
             events += try_link(ctx, chain, z)
@@ -107,7 +108,7 @@ def relink(ctx: Context, chain: Chain) -> list[Event]:
 
 
 def _move(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
-    """`z` leaves the toewijzing its period chose: what it settled there is open again,
+    """`z` leaves the toewijzing a weaker key chose: what it settled there is open again,
     and it is linked, measured and judged anew, as if it had named the right one first."""
     events: list[Event] = []
     counted = z.counts()

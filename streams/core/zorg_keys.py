@@ -26,9 +26,28 @@ def find_toewijzing(chain: Chain, z: ZorgLine) -> tuple[str, str] | None:
     """(toewijzing_key, rule) of the toewijzing this line belongs to, if known yet."""
     if z.nummer:
         t = chain.toewijzingen.get(f"{chain.domain}:{chain.gemeente}:{z.nummer}")
-        return (t.key, "toewijzingnummer") if t and _product_fits(t, z) else None
-    named = by_beschikking(chain, z)
-    return (named, "beschikking") if named is not None else _by_period(chain, z)
+        if t and _product_fits(t, z):
+            return t.key, "toewijzingnummer"
+        if not z.release.startswith("2."):
+            return None  # a number that names nothing yet waits for it
+    named = by_beschikking(chain, z)  # 2.x: the Beschikking names it too (product.md §3)
+    if named is not None or z.nummer:
+        return (named, "beschikking") if named is not None else None
+    return _by_period(chain, z)
+
+
+_RANK = {"periode": 0, "beschikking": 1, "toewijzingnummer": 2}
+
+
+def better_link(chain: Chain, z: ZorgLine) -> str | None:
+    """The toewijzing that a stronger key of a linked line names now, if another: a 2.x
+    line linked by its period or its Beschikking before the 301 it names was read."""
+    if z.toewijzing is None or z.rule not in ("periode", "beschikking"):
+        return None
+    found = find_toewijzing(chain, z)
+    if found is None or found[0] == z.toewijzing or _RANK[found[1]] <= _RANK[z.rule]:
+        return None
+    return found[0]
 
 
 def by_beschikking(chain: Chain, z: ZorgLine) -> str | None:

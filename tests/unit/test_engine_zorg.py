@@ -319,6 +319,30 @@ def test_a_2x_start_linked_by_its_period_moves_to_the_toewijzing_its_beschikking
     assert status.get(("start_missing", named_key), "resolved") == "resolved"
 
 
+def test_a_2x_line_whose_number_names_nothing_falls_back_on_its_beschikking(
+        decoder: Any) -> None:
+    """product.md §3: the Beschikking fallback holds for 2.x (or a key absent). A 2.x start
+    with a ToewijzingNummer and a Beschikkingnummer, of a toewijzing sent without a number,
+    links by its Beschikking; when a 301 with its number arrives after all, it moves there."""
+    unnumbered = Toegewezen(None, "45", "45A48", date(2020, 3, 1), date(2020, 3, 4),
+                            date(2020, 6, 30), beschikking="B9")
+    numbered = Toegewezen("1001", "45", "45A48", date(2020, 3, 20), date(2020, 3, 4),
+                          date(2020, 6, 30), beschikking="B9")
+    start = Start("1001", "45", "45A48", date(2020, 3, 4), date(2020, 3, 11), beschikking="B9")
+    filler = Toegewezen("9", "54", None, date(2020, 5, 1), date(2020, 5, 1), None)
+    received = [msg(decoder, "301", [unnumbered], date(2020, 3, 1), "A", "2.3"),
+                msg(decoder, "305", [start], date(2020, 3, 12), "B", "2.3")]
+    start_key = "jw:438:12345678:B:2020-03-12#0"
+    events = replay([*received, msg(decoder, "301", [filler], date(2020, 5, 1), "F", "2.3")])
+    assert links(events)[start_key] == ("jw:0363:bB9:4545A48:2020-03-04", "beschikking", None)
+    assert [r for r in rules(events) if r[0] in ("unlinked", "start_missing")] == []
+    events = replay([*received, msg(decoder, "301", [numbered], date(2020, 3, 20), "A2", "2.3"),
+                     msg(decoder, "301", [filler], date(2020, 5, 1), "F", "2.3")])
+    assert links(events)[start_key] == (TOEWIJZING, "toewijzingnummer", None)
+    status = {(a[0], a[2]): a[1] for a in alerts(events)}
+    assert status.get(("start_missing", TOEWIJZING), "resolved") == "resolved"
+
+
 def test_301_in_2_4_and_305_in_3_0_share_the_toewijzingnummer(decoder: Any) -> None:
     t2 = Toegewezen("1001", "45", "45A48", date(2020, 12, 1), date(2020, 12, 7), None,
                     beschikking="B9")
