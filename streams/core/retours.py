@@ -62,7 +62,8 @@ def merged(first: Retour, more: Retour) -> Retour:
 def retour_of(m: Message) -> Retour:
     assert m.heen_key is not None
     rejecting = tuple(dict.fromkeys(c.code for c in m.retour_codes if c.code not in ACCEPTED))
-    whole = any(c.code == WHOLE_MESSAGE_REJECTED and c.where == "Header" for c in m.retour_codes)
+    whole = any(c.code == WHOLE_MESSAGE_REJECTED and c.where.lower() == "header"
+                for c in m.retour_codes)  # names are read case-insensitively
     refused = {c.line for c in m.retour_codes if c.line is not None and c.code in REQUEST_REFUSED}
     rejected = {c.line for c in m.retour_codes
                 if c.line is not None and c.code not in ACCEPTED} - refused  # refused: answered

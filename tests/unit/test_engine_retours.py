@@ -8,6 +8,7 @@ from typing import Any
 from streams.core.config import Terms
 from streams.core.events import Alert, StepMeasured, UnitLinked
 from streams.core.model import Message
+from streams.core.retours import retour_of
 from tests.conftest import heen
 from tests.unit.scenario import alerts, at, replay
 
@@ -130,3 +131,12 @@ def test_a_reused_message_key_keeps_the_retour_it_has(decoder: Any) -> None:
     assert [a for a in alerts(events) if a[2] == KEY] == []
     assert [e.value for e in events if isinstance(e, StepMeasured)
             and e.subject == KEY] == [1]
+
+
+def test_0001_on_the_header_rejects_the_whole_message_however_header_is_spelled(
+        decoder: Any) -> None:
+    """Names are read case-insensitively (docs/decisions.md, Parsing), so is the class a
+    code sits on: 0001 on a `header` is a whole-message rejection too (domain.md §3)."""
+    xml = H.retour("R1", MONDAY, header_codes=("0001",))
+    for spelled in (xml, xml.replace(b"Header>", b"header>")):
+        assert retour_of(at(decoder, spelled, MONDAY)).whole_rejected
