@@ -7,6 +7,7 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Iterator
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -227,11 +228,19 @@ def _leave() -> None:
 @click.option("--format", "fmt", type=click.Choice(["zip", "tar.gz", "dir"]), default="zip",
               show_default=True)
 @click.option("--bad", default=0, show_default=True, help="Also write this many broken files.")
-def generate(out: Path, messages: int, seed: int, fmt: str, bad: int) -> None:
+@click.option("--end", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="The last day of traffic (from 2020-01-01); default: mid-2024, later for "
+                   "more than about 2.5M messages.")
+def generate(out: Path, messages: int, seed: int, fmt: str, bad: int,
+             end: datetime | None) -> None:
     """Write a realistic archive, with its known answers in OUT.expected/."""
     from streams.testing.generator import generate as write  # noqa: PLC0415 - test tooling
 
-    summary = write(out, messages=messages, seed=seed, fmt=fmt, bad=bad)  # type: ignore[arg-type]
+    if end is not None and end.date() < date(2020, 7, 1):
+        raise click.BadParameter("give a day from 2020-07-01 on: traffic starts 2020-01-01",
+                                 param_hint="--end")
+    summary = write(out, messages=messages, seed=seed, fmt=fmt, bad=bad,  # type: ignore[arg-type]
+                    end=end.date() if end else None)
     click.echo(f"{summary.messages} messages ({summary.duplicates} duplicates, {summary.bad} "
                f"broken) in {summary.seconds:.1f} s → {summary.archive}; known answers in "
                f"{summary.expected}")

@@ -267,3 +267,17 @@ def test_a_failing_second_process_stops_the_output_pass(reference: Path,
     shutil.rmtree(out / ".process_times.jsonl.tmp")
     write_outputs(state / "db", state, out, meta)
     same_files(reference, out)
+
+
+def test_generate_spreads_the_traffic_up_to_the_end_it_is_given(tmp_path: Path) -> None:
+    """A longer archive for the same number of messages (bench: memory over the length)."""
+    archive = tmp_path / "long.zip"
+    subprocess.run([sys.executable, "-m", "streams", "generate", str(archive), "--messages",
+                    "1000", "--end", "2027-06-30"], check=True, capture_output=True, cwd=ROOT)
+    replay(archive, "--out", tmp_path / "out")
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert "2027-05-01" <= summary["watermark"] <= "2027-06-30"
+    refused = subprocess.run([sys.executable, "-m", "streams", "generate", str(archive),
+                              "--end", "2019-12-31"], check=False, capture_output=True,
+                             text=True, cwd=ROOT)
+    assert refused.returncode == 2 and "--end" in refused.stderr
