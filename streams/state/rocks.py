@@ -79,15 +79,20 @@ class StagedStore:
     first. Most other reads are of keys that do not exist (an alert never raised, a step
     not measured yet), read once: kept, they pushed the chains out. Measured over inputs
     200k–400k of the 1M benchmark archive: a chain came from the database for 18 of 100
-    inputs; with this cache, for 8.
+    inputs; with this cache, for 8. It is bounded by its entries and by their encoded
+    size (`cache_bytes`; decoded, a chain takes about five times its encoded bytes): a
+    client with a long history has a larger chain, and memory must not grow with it.
     """
 
     def __init__(self, db: Rdict, *, cache_entries: int = 50_000,
-                 hot: tuple[str, ...] = ("c/", "h/")) -> None:
+                 cache_bytes: int = 64 << 20, hot: tuple[str, ...] = ("c/", "h/")) -> None:
         self.db = db
         self._dirty: dict[str, Any] = {}
         self._cache: OrderedDict[str, Any] = OrderedDict()  # the oldest entry goes first
         self._cache_entries = cache_entries
+        self._cache_bytes = cache_bytes
+        self._sizes: dict[str, int] = {}  # encoded size of each cached value
+        self._cached_bytes = 0
         self._hot = hot  # kept decoded after a commit: read again soon (chains, heen)
         self.before_commit: list[Callable[[], None]] = []
 
@@ -102,7 +107,7 @@ class StagedStore:
         raw = self.db.get(key.encode())
         value = None if raw is None else codec.loads(raw)
         if key.startswith(self._hot):
-            self._remember(key, value)
+            self._remember(key, value, 0 if raw is None else len(raw))
         return value
 
     def put(self, key: str, value: Any) -> None:
@@ -152,27 +157,31 @@ class StagedStore:
         for key, value in {**self._dirty, **(meta or {})}.items():
             if value is _DELETED:
                 changes[key] = None
-                self._cache.pop(key, None)
+                if self._cache.pop(key, _ABSENT) is not _ABSENT:
+                    self._cached_bytes -= self._sizes.pop(key)
             else:
-                changes[key] = codec.dumps(value)
+                changes[key] = encoded = codec.dumps(value)
                 if key.startswith(self._hot):
-                    self._remember(key, value)
+                    self._remember(key, value, len(encoded))
         self._dirty.clear()
         return changes
 
-    def _remember(self, key: str, value: Any) -> None:
-        cache = self._cache
+    def _remember(self, key: str, value: Any, size: int) -> None:
+        cache, sizes = self._cache, self._sizes
         cache[key] = value
         cache.move_to_end(key)
-        if len(cache) > self._cache_entries:
-            cache.popitem(last=False)
+        self._cached_bytes += size - sizes.get(key, 0)
+        sizes[key] = size
+        while len(cache) > self._cache_entries or self._cached_bytes > self._cache_bytes:
+            oldest, _ = cache.popitem(last=False)
+            self._cached_bytes -= sizes.pop(oldest)
 
 
 
 class RocksStore(StagedStore):
     """The replay's store: one RocksDB database of its own, committed in atomic batches."""
 
-    def __init__(self, path: Path, *, cache_entries: int = 50_000,
+    def __init__(self, path: Path, *, cache_entries: int = 50_000, cache_bytes: int = 64 << 20,
                  block_cache_mib: int = 64, write_buffer_mib: int = 32,
                  hot: tuple[str, ...] = ("c/", "h/"), read_only: bool = False) -> None:
         """`read_only`: a final state that several processes read at once (the replay's
@@ -180,7 +189,7 @@ class RocksStore(StagedStore):
         path.mkdir(parents=True, exist_ok=True)
         access = AccessType.read_only() if read_only else AccessType.read_write()
         db = Rdict(str(path), options(block_cache_mib, write_buffer_mib), access_type=access)
-        super().__init__(db, cache_entries=cache_entries, hot=hot)
+        super().__init__(db, cache_entries=cache_entries, cache_bytes=cache_bytes, hot=hot)
 
     def commit(self, meta: dict[str, Any] | None = None) -> None:
         """Write every pending change, and `meta`, in one atomic batch."""

@@ -16,6 +16,7 @@ import pytest
 
 from streams.core.engine import Engine
 from streams.core.store import DueIndex, MemoryDueIndex, MemoryStore, Store
+from streams.state import codec
 from streams.state.rocks import RocksDueIndex, RocksStore
 from tests.unit.test_engine_known_answers import SAMPLE, messages
 
@@ -141,6 +142,26 @@ def test_the_cache_keeps_hot_values_not_absent_keys_least_recently_used_out(
     assert store.get("c/a") == Value(1)  # the least recently used (c/a was read after it)
     assert store.get("c/b") == Value(2)
     assert db.read == ["c/new", "c/b"]
+    store.db = db.db
+    store.close()
+
+
+def test_the_cache_holds_no_more_encoded_bytes_than_its_bound(tmp_path: Path) -> None:
+    """A chain that grows (a client with a long history) takes the room of several."""
+    small = [Value(n) for n in range(5)]
+    long = Value(9, tuple("x" * 40 for _ in range(20)))
+    sizes = [len(codec.dumps(v)) for v in [*small, long]]
+    store = RocksStore(tmp_path / "db", cache_entries=100, cache_bytes=sum(sizes) - 1)
+    for n, value in enumerate(small):
+        store.put(f"c/{n}", value)
+    store.put("c/long", long)
+    store.commit()  # six would stay decoded, were it not for their size: c/0 makes room
+    db = store.db = _CountingReads(store.db)  # type: ignore[assignment]
+    assert store.get("c/long") == long
+    assert [store.get(f"c/{n}") for n in range(1, 5)] == small[1:]
+    assert db.read == []
+    assert store.get("c/0") == small[0]
+    assert db.read == ["c/0"]
     store.db = db.db
     store.close()
 
