@@ -324,7 +324,7 @@ def add_answer(ctx: Context, chain: Chain, r: Request, answer: Answer) -> list[E
     first = r.first_answer()
     if first is not None and first is not first_before:
         events += _judge_first(ctx, chain, r, first)
-    if answer.final and not answer.not_sent:
+    if not answer.not_sent:  # the "in onderzoek" read after the final answer, too
         events += _decided(ctx, chain, r)
     return events
 

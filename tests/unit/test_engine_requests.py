@@ -499,6 +499,25 @@ def test_a_final_answer_after_the_8_weeks_is_undecided_whatever_the_lateness(
         ("request_undecided", "resolved", date(2024, 4, 29))]
 
 
+@pytest.mark.parametrize("order", [(0, 1, 2), (0, 2, 1), (1, 2, 0), (2, 1, 0)])
+@pytest.mark.parametrize("final", ["301", "319"])
+def test_a_final_answer_after_the_8_weeks_is_undecided_in_any_read_order(
+        decoder: Any, order: tuple[int, ...], final: str) -> None:
+    """product.md §1 (any order) and §4: the "in onderzoek" 319 may be read after the
+    final answer, or both before the request; the alert is raised and resolved all the
+    same."""
+    answered = date(2024, 5, 20)  # after the due date, 29 April
+    last = toewijzing(decoder, answered) if final == "301" else \
+        antwoord(decoder, answered, "1", "A2")
+    received = [vot(decoder), antwoord(decoder, date(2024, 3, 6), "2", "A1"), last]
+    lead_in = vot(decoder, date(2024, 3, 1),  # alerts_from counts from the first one read
+                  lines=[Aangevraagd("REF-0", "45", "45A48", date(2024, 4, 1))])
+    events = replay([lead_in, *(received[i] for i in order)], Terms(alerts_from_days=0))
+    assert [r[:3] for r in rules(events) if r[0] == "request_undecided"] == [
+        ("request_undecided", "raised", date(2024, 4, 29)),
+        ("request_undecided", "resolved", date(2024, 4, 29))]
+
+
 def test_a_final_answer_on_the_due_date_is_in_time(decoder: Any) -> None:
     events = replay([vot(decoder), antwoord(decoder, date(2024, 3, 6), "2", "A1"),
                      toewijzing(decoder, date(2024, 4, 29))])
