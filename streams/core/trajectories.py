@@ -96,7 +96,7 @@ def update(chain: Chain) -> list[Trajectory]:
     earliest member it holds."""
     old = {t.id: t for t in chain.trajectories}
     groups = sorted(_place(chain), key=lambda g: (g.begin, g.members))
-    owner = _owners(groups, chain.trajectories)
+    owner = _owners(chain, groups, chain.trajectories)
     retired = {t.id: t for t in chain.retired}
     kept: dict[int, Trajectory] = {}
     for tid in sorted(owner, key=lambda tid: old[tid].seq):
@@ -105,7 +105,7 @@ def update(chain: Chain) -> list[Trajectory]:
             retired[tid] = Trajectory(t.id, t.seq, t.toewijzingen, t.requests)
         else:
             kept[owner[tid]] = old[tid]
-    heirs = _owners(groups, list(retired.values()))
+    heirs = _owners(chain, groups, list(retired.values()))
     result: list[Trajectory] = []
     for i, g in enumerate(groups):
         traj = _trajectory(chain, kept.get(i), [retired[t] for t, j in heirs.items() if j == i])
@@ -131,16 +131,25 @@ def _trajectory(chain: Chain, keep: Trajectory | None, heirs: list[Trajectory]) 
     return Trajectory(keep.id, keep.seq, [], [], merged, keep.published)
 
 
-def _owners(groups: list[_Group], trajectories: list[Trajectory]) -> dict[str, int]:
-    """Each id goes to one group: the one holding its earliest toewijzing (split rule)."""
+def _owners(chain: Chain, groups: list[_Group], trajectories: list[Trajectory]
+            ) -> dict[str, int]:
+    """Each id goes to one group: the one holding its earliest toewijzing (split rule), by
+    the toewijzing's own Ingangsdatum, not by where its group begins (a group that took
+    one of its toewijzingen may begin earlier with those of another trajectory)."""
     where = {m: i for i, g in enumerate(groups) for m in g.members}
     owner: dict[str, int] = {}
     for t in trajectories:
-        ranked = [((groups[where[m]].begin if m.startswith("t:") else date.max, m), where[m])
+        ranked = [((_ingang(chain, m[2:]) if m.startswith("t:") else date.max, m), where[m])
                   for m in _members(t) if m in where]
         if ranked:
             owner[t.id] = min(ranked)[1]
     return owner
+
+
+def _ingang(chain: Chain, key: str) -> date:
+    t = chain.toewijzingen[key]
+    v = t.current() or max(t.versions, key=lambda v: (v.stamp, v.line_key))
+    return v.ingangsdatum
 
 
 def _members(t: Trajectory) -> list[str]:

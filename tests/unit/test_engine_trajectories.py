@@ -86,6 +86,25 @@ def test_a_split_leaves_the_id_with_the_earliest_toewijzing(decoder: Any) -> Non
     assert second[0].id == first[0].id != second[1].id
 
 
+def test_a_split_leaves_the_id_with_the_earliest_toewijzing_not_the_earliest_group(
+        decoder: Any) -> None:
+    """1 (March) and 2 (April) are one trajectory, 0 (category 54, the whole year) another.
+    A new version of 2 moves it to category 54 (against the rules, but accepted): 2 joins
+    0's trajectory, which begins earlier, yet 1, the earliest toewijzing of the first
+    trajectory, keeps that id (product.md §3), and 0 keeps its own."""
+    first, second, third = run(
+        decoder,
+        ("301", [t("1", date(2024, 3, 1), date(2024, 3, 31)),
+                 t("2", date(2024, 4, 1), date(2024, 4, 30))], D),
+        ("301", [t("0", date(2024, 1, 1), date(2024, 12, 31), cat="54")], date(2024, 1, 3)),
+        ("301", [t("2", date(2024, 4, 1), date(2024, 4, 30), cat="54",
+                   stamp=date(2024, 1, 4))], date(2024, 1, 4)))
+    assert shape(second) == [["1", "2"], ["0"]]
+    assert shape(third) == [["1"], ["0", "2"]]
+    assert [x.id for x in third] == [x.id for x in second]
+    assert [x.merged for x in third] == [[], []]
+
+
 def test_a_split_after_a_merge_gives_the_merged_id_back(decoder: Any) -> None:
     """1 and 3 are two trajectories; 2 bridges them (3's id is merged into 1's); 2 is then
     deleted: 3's episode is on its own again, with the id issued for it, and 1's record no
