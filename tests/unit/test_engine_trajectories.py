@@ -92,7 +92,7 @@ def test_a_split_leaves_the_id_with_the_earliest_toewijzing_not_the_earliest_gro
     A new version of 2 moves it to category 54 (against the rules, but accepted): 2 joins
     0's trajectory, which begins earlier, yet 1, the earliest toewijzing of the first
     trajectory, keeps that id (product.md §3), and 0 keeps its own."""
-    first, second, third = run(
+    _, second, third = run(
         decoder,
         ("301", [t("1", date(2024, 3, 1), date(2024, 3, 31)),
                  t("2", date(2024, 4, 1), date(2024, 4, 30))], D),
