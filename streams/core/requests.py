@@ -55,13 +55,15 @@ def _withdraw(ctx: Context, chain: Chain, m: Message, w: Line) -> list[Event]:
     """2.x 315 lines carry StatusAanlevering (domain.md §3): a status-3 line is no request;
     it withdraws the earlier, unanswered request line with its key (Product +
     ToewijzingIngangsdatum), which is then considered not sent: nothing is awaited."""
-    for r in chain.requests.values():
-        if r.msg == "315" and not r.not_sent and r.received <= m.received and not any(
-                not a.not_sent and a.received <= m.received for a in r.answers) \
-                and r.message_key != m.message_key and (r.categorie, r.code, r.ingangsdatum) \
-                == (w.categorie, w.code, w.toewijzing_ingangsdatum):
-            return _never_received(ctx, chain, r)
-    return []
+    fits = [r for r in chain.requests.values()
+            if r.msg == "315" and not r.not_sent and r.received <= m.received and not any(
+                not a.not_sent and a.received <= m.received for a in r.answers)
+            and r.message_key != m.message_key and (r.categorie, r.code, r.ingangsdatum)
+            == (w.categorie, w.code, w.toewijzing_ingangsdatum)]
+    if not fits:
+        return []
+    # of several, the latest received, whichever was read first (as for starts and stops)
+    return _never_received(ctx, chain, max(fits, key=lambda r: (r.received, r.unit)))
 
 
 def _vow(ctx: Context, chain: Chain, m: Message) -> Request:

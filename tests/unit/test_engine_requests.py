@@ -602,6 +602,25 @@ def test_a_2x_request_line_with_status_3_withdraws_the_request(decoder: Any) -> 
         ("request_unanswered", "raised")]
 
 
+@pytest.mark.parametrize("read", ["in receipt order", "the later one first"])
+def test_a_2x_withdrawal_takes_the_latest_request_line_with_its_key(
+        decoder: Any, read: str) -> None:
+    """Of two unanswered request lines with the key of a status-3 line, the withdrawal
+    takes the one received last, whichever was read first (product.md §1: any order)."""
+    line = Aangevraagd(None, "45", "45A48", date(2020, 3, 2))
+    withdrawal = Heen(head("jw", "315", "2.3", "example", "W", date(2020, 2, 10)),
+                      [(BSN, [Aangevraagd(None, "45", "45A48", date(2020, 3, 2), status="3")])])
+    later = Heen(head("jw", "315", ident="Z", day=date(2020, 3, 20)), [(BSN2, [REQ])])
+    requests = [vot(decoder, date(2020, 2, 3), "2.3", "example", [line]),
+                vot(decoder, date(2020, 2, 5), "2.3", "example", [line])]
+    if read != "in receipt order":
+        requests.reverse()
+    events = replay([*requests, at(decoder, withdrawal.xml(), date(2020, 2, 10)),
+                     at(decoder, later.xml(), date(2020, 3, 20))])
+    assert {a[2] for a in alerts(events) if a[0] == "request_unanswered"} == {
+        "jw:446:12345678:V:2020-02-03#0"}
+
+
 def other_request(decoder: Any, day: date) -> Message:
     """An unrelated request of another client, answered never: it moves the clock."""
     h = Heen(head("jw", "315", ident="Z", day=day),
