@@ -114,8 +114,9 @@ def _assigned(chain: Chain, t: Trajectory) -> date | None:
 
 
 def _zorg(chain: Chain, t: Trajectory) -> tuple[list[ZorgLine], list[ZorgLine]]:
-    """The counting starts and stops linked to the trajectory's toewijzingen."""
-    mine = set(t.toewijzingen)
+    """The counting starts and stops linked to the trajectory's care toewijzingen (a
+    deleted one stays linked but does not count as care, product.md §3)."""
+    mine = {k for k in t.toewijzingen if chain.toewijzingen[k].is_care()}
     lines = [z for z in chain.zorg.values() if z.toewijzing in mine and z.counts()]
     return [z for z in lines if z.msg == "305"], [z for z in lines if z.msg == "307"]
 

@@ -51,6 +51,18 @@ def test_a_later_version_does_not_move_the_assigned_date(decoder: Any) -> None:
     assert (r["assigned"], r["einddatum"]) == ("2024-01-02", "2024-12-31")
 
 
+def test_a_start_of_a_deleted_toewijzing_is_no_care_of_the_trajectory(decoder: Any) -> None:
+    """product.md §3: a deleted toewijzing stays linked but does not count as care; the
+    trajectory it joined waits for a start of its care toewijzing."""
+    deleted = Toegewezen("2", "45", "45A01", D, date(2024, 2, 1), date(2024, 2, 1),
+                         reden_wijziging="13")
+    r = record(chain_after(decoder, ("301", [T1, deleted], D),
+                           ("305", [Start("2", "45", "45A01", date(2024, 2, 1),
+                                          date(2024, 2, 1))], date(2024, 2, 2))))
+    assert sorted(r["toewijzingen"]) == ["jw:0363:1", "jw:0363:2"]
+    assert (r["status"], r["started"]) == ("assigned", None)
+
+
 def test_a_temporary_stop_leaves_it_in_care_a_definitive_one_ends_it(decoder: Any) -> None:
     started = ("305", [S1], date(2024, 1, 11))
     paused = chain_after(decoder, ("301", [T1], D), started,
