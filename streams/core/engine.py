@@ -255,6 +255,10 @@ class Engine:
         if clock is None or today <= clock.today:
             return []
         self._set_clock(Clock(clock.first, today, clock.newest))
+        return self._fire(today)
+
+    def _fire(self, today: date) -> list[Event]:
+        """What passed its due date by `today`, the clock's date, raised."""
         ctx = self._context(None)
         events: list[Event] = []
         for due, token in self.due.pop_before(today):
@@ -294,9 +298,14 @@ class Engine:
         return clock is not None and (wall - clock.newest).days <= self.terms.wall_clock_days
 
     def finish(self) -> list[Event]:
-        """End of a replay: the clock advances to the last received date."""
+        """End of a replay: the clock advances to the last received date. Where it stands
+        there already (no allowed lateness), what became due since its last advance, by
+        messages read after it, is raised now: the final state does not depend on the
+        allowed lateness (product.md §4)."""
         clock = self.clock
-        return self.tick(clock.newest) if clock else []
+        if clock is None:
+            return []
+        return self.tick(clock.newest) if clock.newest > clock.today else self._fire(clock.today)
 
     def _context(self, received: date | None) -> Context:
         clock = self.clock

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
+
 from streams.core.config import Terms
 from streams.core.events import Alert, StepMeasured, UnitLinked
 from streams.core.model import Message
@@ -140,3 +142,20 @@ def test_0001_on_the_header_rejects_the_whole_message_however_header_is_spelled(
     xml = H.retour("R1", MONDAY, header_codes=("0001",))
     for spelled in (xml, xml.replace(b"Header>", b"header>")):
         assert retour_of(at(decoder, spelled, MONDAY)).whole_rejected
+
+
+@pytest.mark.parametrize("lateness", [0, 1, 2])
+def test_a_heenbericht_read_last_is_judged_at_the_end_whatever_the_lateness(
+        decoder: Any, lateness: int) -> None:
+    """product.md §4: at the end the clock advances to the last received date, so the final
+    state does not depend on the allowed lateness. A heenbericht received on 4 March but
+    read after one of 20 March (the clock stands there with no lateness) still has its
+    retour_missing (due 7 March) raised."""
+    other = heen("jw", "305", ident="F1")
+    events = replay([filler(decoder, date(2024, 2, 1), "F0"),  # alerts_from: its date
+                     at(decoder, other.xml(), date(2024, 3, 20)),
+                     at(decoder, other.retour("FR", date(2024, 3, 20)), date(2024, 3, 20)),
+                     at(decoder, H.xml(), MONDAY)],
+                    Terms(alerts_from_days=0, allowed_lateness_days=lateness))
+    assert [a[:4] for a in alerts(events) if a[2] == KEY] == [
+        ("retour_missing", "raised", KEY, date(2024, 3, 7))]
