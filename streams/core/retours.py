@@ -88,7 +88,15 @@ def retour_link(heen_key: str, retour_key: str) -> UnitLinked:
 def waiting_retour(ctx: Context, m: Message) -> Retour | None:
     """The retour of heenbericht `m` if it was read before it (and waits under `p/`)."""
     pending: Retour | None = ctx.store.get(f"p/{m.message_key}")
-    return pending
+    return pending if pending is not None and answers(party(m), pending) else None
+
+
+def answers(heen: Party, retour: Retour) -> bool:
+    """The retour's copied header names the heenbericht's Ontvanger too. product.md §3
+    links by domain, code, Afzender, Ontvanger, Identificatie and Dagtekening; the key
+    holds all but the Ontvanger, which the parties tell. A header that names another
+    Ontvanger answers nothing known (live, it is not even in the heenbericht's partition)."""
+    return (heen.gemeente, heen.aanbieder) == (retour.party.gemeente, retour.party.aanbieder)
 
 
 def rejected_units(m: Message, r: Retour) -> frozenset[str]:
@@ -125,6 +133,8 @@ def on_heen(ctx: Context, m: Message, chain: str | None,
 def on_retour(ctx: Context, m: Message) -> list[Event]:
     retour = retour_of(m)
     heen: Heen | None = ctx.store.get(f"h/{retour.heen_key}")
+    if heen is not None and not answers(heen.party, retour):
+        heen = None  # another Ontvanger: it waits, and is unlinked when due (TR019)
     pending: Retour | None = None if heen else ctx.store.get(f"p/{retour.heen_key}")
     first = (heen.retour if heen else pending) or retour
     events: list[Event] = []

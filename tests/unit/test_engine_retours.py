@@ -159,3 +159,18 @@ def test_a_heenbericht_read_last_is_judged_at_the_end_whatever_the_lateness(
                     Terms(alerts_from_days=0, allowed_lateness_days=lateness))
     assert [a[:4] for a in alerts(events) if a[2] == KEY] == [
         ("retour_missing", "raised", KEY, date(2024, 3, 7))]
+
+
+@pytest.mark.parametrize("retour_first", [False, True])
+def test_a_retour_naming_another_ontvanger_answers_nothing(decoder: Any,
+                                                          retour_first: bool) -> None:
+    """product.md §3: a retour links by its copied header, the Ontvanger included. One
+    that names another aanbieder is no retour of this 301 (live, it is not even in the
+    301's partition): the 301's retour is missing, and the retour is unlinked."""
+    stray = H.retour("R1", date(2024, 3, 5)).replace(b">12345678<", b">87654321<")
+    received = [at(decoder, H.xml(), MONDAY), at(decoder, stray, date(2024, 3, 5))]
+    events = replay([*(received[::-1] if retour_first else received),
+                     filler(decoder, date(2024, 3, 20), "F1")], Terms(alerts_from_days=0))
+    assert [e for e in events if isinstance(e, UnitLinked) and e.target == KEY] == []
+    assert {(a[0], a[2]) for a in alerts(events) if a[1] == "raised"} >= {
+        ("retour_missing", KEY), ("unlinked", "jw:437:87654321:R1:2024-03-05")}
