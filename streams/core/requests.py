@@ -101,8 +101,8 @@ def relink(ctx: Context, chain: Chain) -> list[Event]:
 def on_unlinked_317_due(ctx: Context, chain: Chain, unit: str, due: date) -> list[Event]:
     """TR355: a 317 that names no known toewijzing and has no answer."""
     r = chain.requests.get(unit)
-    if r is None or r.answers or any(line in chain.links for line in r.named):
-        return []
+    if r is None or r.not_sent or r.answers or any(line in chain.links for line in r.named):
+        return []  # one its retour rejected is considered not sent: nothing to link
     return ctx.alerts.raise_("unlinked", unit, chain.party(unit), due, ctx.today,
                              ctx.alerts_from)
 
@@ -288,7 +288,7 @@ def _never_received(ctx: Context, chain: Chain, r: Request) -> list[Event]:
     judged for it."""
     r.not_sent = True
     events = [e for rule in ("request_unanswered", "request_answered_late",
-                             "request_undecided")
+                             "request_undecided", "unlinked")
               for e in ctx.alerts.resolve(rule, r.unit, ctx.today)]
     return events + forget(ctx, chain, "request_answer", r.unit) + _relink_319s(chain, r)
 
@@ -407,6 +407,9 @@ def _unless_answered(ctx: Context, chain: Chain, unit: str, due: date, rule: str
 def on_unlinked_319_due(ctx: Context, ref: str, message_key: str, due: date) -> list[Event]:
     """TR355: a 319 whose request is still unknown at due(received, 5)."""
     waiting: list[Message] = ctx.store.get(f"q/{ref}") or []
+    heen: Heen | None = ctx.store.get(f"h/{message_key}")  # its retour: 0001?
+    if heen is not None and heen.retour is not None and heen.retour.whole_rejected:
+        return []  # considered not sent: nothing to link
     for m in waiting:
         if m.message_key == message_key:
             party = Party(m.domain, m.gemeente, m.aanbieder, None)

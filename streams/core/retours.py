@@ -165,6 +165,8 @@ def _link(ctx: Context, heen: Heen, retour: Retour) -> list[Event]:
         ctx, "retour_time", heen.key, ctx.calendar.between(heen.received, retour.received),
         "werkdagen", p.domain, p.gemeente, p.aanbieder, retour.key, first=True)]
     events += ctx.alerts.resolve("retour_missing", heen.key, ctx.today, fixed_due=heen.due)
+    if retour.whole_rejected:  # not sent: a 317 or 319 has nothing to link to (TR355)
+        events += ctx.alerts.resolve("unlinked", heen.key, ctx.today)
     if retour.received > heen.due:  # OP090
         late = ctx.calendar.between(heen.due, retour.received)
         events += ctx.alerts.raise_("retour_late", heen.key, p, heen.due, ctx.today,

@@ -110,6 +110,24 @@ def test_319_for_an_unknown_request_is_unlinked(decoder: Any) -> None:
     assert ("unlinked", "raised", date(2024, 3, 11), None) in rules(events)
 
 
+@pytest.mark.parametrize("retour_day", [date(2024, 3, 5), date(2024, 3, 15)])
+def test_a_317_or_319_its_retour_rejects_is_not_unlinked(decoder: Any, retour_day: date) -> None:
+    """product.md §4: a message whose retour carries 0001 is considered not sent, so it
+    has nothing to link to (as a line not sent, docs/decisions.md): no `unlinked` at its
+    due date (11 March), and one raised before the retour came is resolved."""
+    h319 = Heen(head("jw", "319", ident="A1", day=MON), antwoord=("NOPE", "1", None))
+    h317 = Heen(head("jw", "317", ident="W", day=MON),
+                [(BSN, [Wijziging("TeWijzigenProduct", "4242")])], verzoek=("REF-9", "01"))
+    for h in (h319, h317):
+        retour = at(decoder, h.retour("R", retour_day, header_codes=("0001",)), retour_day)
+        moved = mover(decoder, 3, 14)  # the clock passes the due date, 11 March
+        received = [retour, moved] if retour_day < date(2024, 3, 11) else [moved, retour]
+        events = replay([at(decoder, h.xml(), MON), *received, mover(decoder, 3, 20)])
+        statuses = [a[1] for a in alerts(events) if a[0] == "unlinked"
+                    and not a[2].startswith("jw:488:0363:M")]
+        assert statuses == ([] if retour_day < date(2024, 3, 11) else ["raised", "resolved"])
+
+
 def test_317_links_to_its_first_answer_and_its_named_lines(decoder: Any) -> None:
     lines = [Wijziging("OngewijzigdProduct", "1001"),
              Wijziging("NieuwProduct", None, "45", "45A49", date(2024, 4, 1))]
