@@ -10,6 +10,7 @@ start_missing / stop_missing, which is then resolved (product.md §4).
 from __future__ import annotations
 
 from datetime import date
+from itertools import pairwise
 
 from streams.core.chain import Chain, Toewijzing, Version
 from streams.core.context import Context
@@ -111,8 +112,12 @@ def _withdrawn_subjects(ctx: Context, chain: Chain, t: Toewijzing) -> list[Event
 
 
 def withdraws(before: Version, after: Version) -> bool:
-    """An extension (later or no Einddatum) or a deletion arriving later."""
-    if after.deleted and not before.deleted:
+    """An extension (later or no Einddatum) or a deletion arriving later. From a deleted
+    version back to a live one (the deletion not sent, or revived) is neither: the live
+    one's deadlines count again."""
+    if before.deleted:
+        return False
+    if after.deleted:
         return True
     if before.einddatum is None:
         return False
@@ -137,6 +142,17 @@ def on_start_due(ctx: Context, chain: Chain, key: str, due: date) -> list[Event]
     assert current is not None
     if start_due(ctx, t, current) != due:
         return []  # a newer version moved the deadline; its own token judges it
-    return ctx.alerts.raise_("start_missing", key, chain.party(key), due, ctx.today,
-                             ctx.alerts_from)
+    events = ctx.alerts.raise_("start_missing", key, chain.party(key), due, ctx.today,
+                               ctx.alerts_from)
+    if _extended_after(t, due):  # read before the clock passed the due date: as in
+        events += ctx.alerts.resolve("start_missing", key, ctx.today)  # receipt order
+    return events
+
+
+def _extended_after(t: Toewijzing, due: date) -> bool:
+    """An extension received after `due` withdrew the subject of the start_missing then
+    raised (product.md §4), whatever the allowed lateness or the read order."""
+    sent = sorted((v for v in t.versions if not v.not_sent),
+                  key=lambda v: (v.stamp, v.received, v.line_key))
+    return any(v.received > due and withdraws(u, v) for u, v in pairwise(sent))
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from streams.core.config import Terms
 from streams.core.events import Event, StepMeasured, StepWithdrawn, UnitLinked
 from streams.core.model import Message
 from streams.testing.lines import Start, Stop, Toegewezen
@@ -945,3 +946,40 @@ def test_a_retour_repeating_only_the_rejected_new_stop_of_a_correction_rejects_t
         assert not isinstance(final.get(("care_duration", start)), StepMeasured), partial
         assert [r[:2] for r in rules(events) if r[0] == "stop_missing"] == [
             ("stop_missing", "raised")], partial
+
+
+@pytest.mark.parametrize("lateness", [2, 10])
+def test_an_extension_after_the_start_due_resolves_start_missing_whatever_the_lateness(
+        decoder: Any, lateness: int) -> None:
+    """product.md §4: an extension arriving later withdraws the subject of a raised
+    start_missing; the final state does not depend on the allowed lateness. With a long
+    lateness the clock has not passed the due date (3 April) when the extension (15
+    April) is read: the alert is raised and resolved all the same."""
+    v1 = Toegewezen("1001", "45", "45A48", date(2024, 3, 1), INGANG, date(2024, 6, 28))
+    longer = Toegewezen("1001", "45", "45A48", date(2024, 4, 15), INGANG, date(2024, 12, 31))
+    other = Toegewezen("8", "54", None, date(2024, 4, 10), date(2024, 4, 10), None)
+    events = replay([msg(decoder, "301", [v1], date(2024, 3, 1), "A"),
+                     msg(decoder, "301", [other], date(2024, 4, 10), "F1"),
+                     msg(decoder, "301", [longer], date(2024, 4, 15), "B")],
+                    Terms(alerts_from_days=0, allowed_lateness_days=lateness))
+    assert [a[:3] for a in alerts(events) if a[2] == TOEWIJZING] == [
+        ("start_missing", "raised", TOEWIJZING), ("start_missing", "resolved", TOEWIJZING)]
+
+
+def test_a_deletion_not_sent_gives_the_toewijzing_its_start_missing_back(
+        decoder: Any) -> None:
+    """A deletion that its retour rejects (0001) is considered not sent (product.md §4): the
+    toewijzing never had a start, so start_missing (due 3 April) is raised, also when the
+    retour comes after that date, while the deletion seemed in force."""
+    v1 = Toegewezen("1001", "45", "45A48", date(2024, 3, 1), INGANG, date(2024, 6, 28))
+    deletion = Heen(head("jw", "301", "3.2", "xsd", "DEL", date(2024, 3, 28)),
+                    [(BSN, [Toegewezen("1001", "45", "45A48", date(2024, 3, 28), INGANG,
+                                       INGANG, reden_wijziging="13")])])
+    other = Toegewezen("8", "54", None, date(2024, 4, 7), date(2024, 4, 7), None)
+    events = replay([msg(decoder, "301", [v1], date(2024, 3, 1), "A"),
+                     at(decoder, deletion.xml(), date(2024, 3, 28)),
+                     msg(decoder, "301", [other], date(2024, 4, 7), "F1"),
+                     at(decoder, deletion.retour("R", date(2024, 4, 8), header_codes=("0001",)),
+                        date(2024, 4, 8))], Terms(alerts_from_days=0))
+    assert [a[:3] for a in alerts(events) if a[2] == TOEWIJZING] == [
+        ("start_missing", "raised", TOEWIJZING)]
