@@ -14,7 +14,7 @@ from datetime import datetime
 from lxml import etree
 
 from streams.core.decode import Envelope, ParseContext, decode, failure
-from streams.core.model import FailureReason, Parsed
+from streams.core.model import Failure, FailureReason, Parsed
 
 MAX_BYTES = 25 * 1024 * 1024  # issue 2: files over 25 MB are refused
 _DOCTYPE = b"<!DOCTYPE"
@@ -37,10 +37,9 @@ class XmlDecoder:
 
     def parse(self, raw: bytes, source: str, received_at: datetime | None = None) -> Parsed:
         env = Envelope(source, hashlib.sha256(raw).hexdigest(), len(raw), received_at)
-        if len(raw) > self.max_bytes:
-            return failure("too_large", f"{len(raw)} bytes, limit {self.max_bytes}", env)
-        if _DOCTYPE in raw or (b"\x00" in raw[:4] and _DOCTYPE in raw.replace(b"\x00", b"")):
-            return failure("forbidden_dtd", "a DOCTYPE (DTD/entities) is not accepted", env)
+        unread = self._refused_unread(raw, env)
+        if unread is not None:
+            return unread
         try:
             root = etree.fromstring(raw, self._parser)
         except etree.XMLSyntaxError as err:
@@ -49,7 +48,16 @@ class XmlDecoder:
             return failure("bad_encoding", _first_line(str(err)), env)
         if root is None:
             return failure("malformed_xml", "no root element", env)
+        if root.getroottree().docinfo.internalDTD is not None:  # a DOCTYPE in UTF-7, say
+            return failure("forbidden_dtd", "a DOCTYPE (DTD/entities) is not accepted", env)
         return decode(root, env, self.context)
+
+    def _refused_unread(self, raw: bytes, env: Envelope) -> Failure | None:
+        if len(raw) > self.max_bytes:
+            return failure("too_large", f"{len(raw)} bytes, limit {self.max_bytes}", env)
+        if _DOCTYPE in raw or (b"\x00" in raw[:4] and _DOCTYPE in raw.replace(b"\x00", b"")):
+            return failure("forbidden_dtd", "a DOCTYPE (DTD/entities) is not accepted", env)
+        return None
 
     def too_large(self, size: int, source: str, received_at: datetime | None) -> Parsed:
         """For a transport that knows the size before reading the bytes."""

@@ -46,7 +46,9 @@ class Pseudonymizer:
         """
         if raw is None:
             raise Rejected("missing_field", "Client/Bsn is absent")
-        bsn = raw.strip().zfill(9)
+        bsn = raw.strip()
+        if len(bsn) == 8:  # a BSN written without its leading zero; shorter is no BSN
+            bsn = "0" + bsn
         if check and not elfproef(bsn):  # which also refuses what is not ASCII digits
             raise Rejected("invalid_bsn", "Client/Bsn fails the elfproef")
         return self.pseudonym(bsn)  # a retour keeps the number it echoes, whatever it is

@@ -46,6 +46,8 @@ def decode(root: Element, env: Envelope, ctx: ParseContext) -> Parsed:
     except Rejected as rejected:
         reason: FailureReason = rejected.reason  # type: ignore[assignment]
         return failure(reason, rejected.detail, env)
+    except ValueError as err:  # a value no check foresaw: still the input's fault (§8)
+        return failure("invalid_value", str(err)[:300], env)
 
 
 def _decode(root: Element, env: Envelope, ctx: ParseContext) -> list[Message]:

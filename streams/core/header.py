@@ -37,8 +37,9 @@ class Header:
 
 
 def _digits(raw: str) -> bool:
-    """Digits int() takes: "43²" passes isdigit() alone."""
-    return raw.isascii() and raw.isdigit()
+    """A few digits int() takes: "43²" passes isdigit() alone, and int() refuses a string
+    of over 4,300 digits (a code or a version has a handful)."""
+    return raw.isascii() and raw.isdigit() and len(raw) <= 9
 
 
 def _code(f: dict[str, str]) -> MessageType:

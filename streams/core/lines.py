@@ -31,6 +31,7 @@ _DESCEND = frozenset({"beschikking", "verzoek"})
 # 305/307/315 write the toewijzing's (requested) start as plain Ingangsdatum in 2.0
 _INGANG_IS_TOEWIJZING = frozenset({"305", "307", "315"})
 _XS_INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
+_MAX_DIGITS = 18  # the standard's numbers have far fewer; a longer one is no key
 _XS_TIME = re.compile(r"([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})?",
                       re.ASCII)
 # 317 lines that name a current toewijzing (its XSD requires the number)
@@ -87,12 +88,14 @@ def _retour_codes(el: Element) -> tuple[str, ...]:
 def _integer(raw: str | None, path: str, strict: bool) -> str | None:
     """ToewijzingNummer is an xs:integer: `007`, `+7` and `7` are the same toewijzing.
     Anything else refuses a heenbericht; a retour keeps what it echoes."""
-    if raw is None or _XS_INTEGER.fullmatch(raw) is None:
+    if raw is None or _XS_INTEGER.fullmatch(raw) is None or len(raw) > _MAX_DIGITS:
         if strict and raw is not None:
-            raise Rejected("invalid_value", f"{path}/ToewijzingNummer is not an integer: "
-                                            f"{raw[:16]!r}")
+            raise Rejected("invalid_value", f"{path}/ToewijzingNummer is not an integer of "
+                                            f"at most {_MAX_DIGITS} digits: {raw[:16]!r}")
         return raw
-    return str(int(raw))
+    sign = "-" if raw[0] == "-" else ""
+    digits = raw.lstrip("+-").lstrip("0")  # as text: int() refuses over 4,300 digits
+    return sign + digits if digits else "0"
 
 
 def _time(raw: str | None, path: str, strict: bool) -> str | None:

@@ -46,6 +46,8 @@ XXE = b"""<?xml version="1.0"?>
     ("<?xml version='1.0' encoding='UTF-16'?><Bericht/>".encode("utf-16").replace(
         b"<\x00B", b"<\x00!\x00D\x00O\x00C\x00T\x00Y\x00P\x00E\x00 \x00x\x00>\x00<\x00B", 1),
      "forbidden_dtd"),  # a DOCTYPE hidden in UTF-16
+    (b"<?xml version='1.0' encoding='UTF-7'?>+ADw-!DOCTYPE b +AFs-+ADw-!ENTITY one 'x'+AD4-+AF0-"
+     b"+AD4-<Bericht/>", "forbidden_dtd"),  # and in UTF-7, where no byte says "<!DOCTYPE"
     (GOOD.replace(b"Jansen", "Jans\u00e9n".encode("latin-1")), "bad_encoding"),
     (b"<?xml version='1.0' encoding='no-such-encoding'?><Bericht/>", "bad_encoding"),
     (b"<Foo/>", "not_a_message"),
@@ -75,6 +77,11 @@ def test_over_25_mb_is_refused_unparsed(decoder: Any, valid: Any) -> None:
      "Dagtekening"),
     (f"<jw305:Bsn>{BSN}</jw305:Bsn>".encode(), b"", "missing_field", "Client/Bsn"),
     (BSN.encode(), b"123456789", "invalid_bsn", "elfproef"),
+    # only an 8-digit BSN is padded: "000000061" passes the elfproef, "61" is no BSN
+    (f">{BSN}<".encode(), b">61<", "invalid_bsn", "elfproef"),
+    # int() refuses over 4,300 digits: a failure, never an exception
+    (b">438<", b">" + b"4" * 5000 + b"<", "invalid_value", "BerichtCode"),
+    (b">1001<", b">" + b"1" * 5000 + b"<", "invalid_value", "ToewijzingNummer"),
     (b"<jw305:Begindatum>2024-03-11</jw305:Begindatum>", b"", "missing_field",
      "StartProduct[0]/Begindatum"),
     (b"<jw305:Begindatum>2024-03-11<", b"<jw305:Begindatum>11-03-2024<", "invalid_value",
