@@ -30,6 +30,7 @@ from streams.core.zorg_keys import (
     waiting,
 )
 from streams.core.zorg_terms import (
+    after_pause_changed,
     assignment_care,
     definitive_stops,
     is_correction,
@@ -54,7 +55,6 @@ def on_zorg(ctx: Context, chain: Chain, m: Message) -> list[Event]:
     events: list[Event] = []
     # withdrawals first: a correction (status 3 + new status 1, domain.md §6) may list
     # its lines in either order, and the new line is judged as a correction either way
-    renews = any(ln.status_aanlevering != "3" for ln in m.lines)
     for line in sorted(m.lines, key=lambda ln: ln.status_aanlevering != "3"):
         z = zorg_line(m, line)
         z.not_sent = z.line_key in ctx.not_sent
@@ -63,12 +63,20 @@ def on_zorg(ctx: Context, chain: Chain, m: Message) -> list[Event]:
                     f"unlinked_zorg|{chain.key}|{z.line_key}")
         if z.status == "3":
             events += try_link(ctx, chain, z)  # linked, never judged
-            events += _withdraw(ctx, chain, z, correct=not renews)
+            events += _withdraw(ctx, chain, z, correct=not _renews(m, line))
         else:
             events += _new_line(ctx, chain, z)
     if m.msg == "305":  # a stop that came before its start names it now (out of order)
         events += relink(ctx, chain)
     return events
+
+
+def _renews(m: Message, withdrawal: Line) -> bool:
+    """The message holds the new line of this withdrawal too: a status-1 line of the same
+    toewijzing (a new line of another toewijzing replaces nothing of it)."""
+    named = (withdrawal.toewijzing_nummer, withdrawal.beschikking_key)
+    return any(ln.status_aanlevering != "3"
+               and (ln.toewijzing_nummer, ln.beschikking_key) == named for ln in m.lines)
 
 
 def _new_line(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
@@ -312,6 +320,8 @@ def uncount(ctx: Context, chain: Chain, old: ZorgLine) -> list[Event]:
     start = old.start if old.msg == "307" and old.reden != TEMPORARY else None
     if start is not None:  # also a task-oriented stop, which has no toewijzing
         events += _still_stopped(ctx, chain, chain.zorg[start])
+    if old.msg == "307" and old.reden == TEMPORARY:  # its definitive stops: late after all?
+        events += after_pause_changed(ctx, chain, old)
     if old.toewijzing is None:
         return events
     t = chain.toewijzingen[old.toewijzing]

@@ -59,7 +59,23 @@ def rejudge_starts(ctx: Context, chain: Chain, keys: set[str]) -> list[Event]:
 
 def _judge_stop(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
     z.correction = z.correction or is_correction(chain, z)  # judged again: no second one
-    return late(ctx, chain, z) + stop_ends_start(ctx, chain, z)
+    events = late(ctx, chain, z) + stop_ends_start(ctx, chain, z)
+    return events + (after_pause_changed(ctx, chain, z) if z.reden == TEMPORARY else [])
+
+
+def after_pause_changed(ctx: Context, chain: Chain, pause: ZorgLine) -> list[Event]:
+    """A temporary stop that came to count (read after what follows it), or stopped
+    counting: the definitive stops of its start are judged again (one after a pause is not
+    late), and a start restarted since needs no stop of its own (product.md §4, §1)."""
+    start = chain.zorg.get(pause.start or "")
+    if start is None:
+        return []
+    events: list[Event] = []
+    for stop in definitive_stops(chain, start.line_key):
+        events += late(ctx, chain, stop)
+    if pause.counts() and restarted(chain, start):
+        events += ctx.alerts.resolve("stop_missing", start.line_key, ctx.today)
+    return events
 
 
 def _start_late_due(ctx: Context, chain: Chain, z: ZorgLine) -> date:
@@ -90,6 +106,7 @@ def _after_a_pause(chain: Chain, stop: ZorgLine) -> bool:
     """A temporary stop of the same start came first: the one it names, or (not linked
     yet) one with the same key: toewijzing, Product, Begindatum."""
     return any(o.msg == "307" and o.counts() and o.reden == TEMPORARY and o is not stop
+               and o.received <= stop.received  # a pause received after it is no excuse
                and (o.start == stop.start if stop.start is not None else
                     (o.nummer, o.beschikking_key, o.begindatum) == (
                         stop.nummer, stop.beschikking_key, stop.begindatum)

@@ -983,3 +983,68 @@ def test_a_deletion_not_sent_gives_the_toewijzing_its_start_missing_back(
                         date(2024, 4, 8))], Terms(alerts_from_days=0))
     assert [a[:3] for a in alerts(events) if a[2] == TOEWIJZING] == [
         ("start_missing", "raised", TOEWIJZING)]
+
+
+def final_status(events: list[Event], rule: str) -> dict[str, str]:
+    return {a[2]: a[1] for a in alerts(events) if a[0] == rule}
+
+
+def test_a_definitive_stop_after_a_pause_is_not_late_in_any_read_order(decoder: Any) -> None:
+    """product.md §4: a definitive stop that follows a temporary one is not judged late,
+    also when the pause is read after it; a pause received after it is no excuse, and nor
+    is one its retour finds not sent (product.md §1: any order)."""
+    paused = Stop(S, date(2024, 5, 1), "20")
+    ended = Stop(S, date(2024, 5, 10), "31")  # due 17 May, received 3 June
+    head_ = [msg(decoder, "301", [T], date(2024, 3, 1), "A"),
+             msg(decoder, "305", [S], date(2024, 3, 12), "B")]
+    pause = Heen(head("jw", "307", "3.2", "xsd", "T", date(2024, 5, 2)), [(BSN, [paused])])
+    stop = msg(decoder, "307", [ended], date(2024, 6, 3), "D")
+    stop_key = "jw:440:12345678:D:2024-06-03#0"
+    for order in ([at(decoder, pause.xml(), date(2024, 5, 2)), stop],
+                  [stop, at(decoder, pause.xml(), date(2024, 5, 2))]):
+        events = replay([*head_, *order])
+        assert final_status(events, "stop_late").get(stop_key, "resolved") == "resolved"
+    events = replay([*head_, stop, msg(decoder, "307", [paused], date(2024, 6, 4), "T2")])
+    assert final_status(events, "stop_late")[stop_key] == "raised"  # the pause came after
+    refused = at(decoder, pause.retour("R", date(2024, 6, 5), header_codes=("0001",)),
+                 date(2024, 6, 5))
+    events = replay([*head_, at(decoder, pause.xml(), date(2024, 5, 2)), stop, refused])
+    assert final_status(events, "stop_late")[stop_key] == "raised"  # the pause was not sent
+
+
+def test_a_pause_read_after_the_restart_leaves_no_stop_missing(decoder: Any) -> None:
+    """decisions.md: a start paused (reden 20) and started again needs no stop of its own,
+    in any read order (product.md §1)."""
+    first = Start("1001", "45", "45A48", INGANG, date(2024, 3, 11))
+    again = Start("1001", "45", "45A48", INGANG, date(2024, 5, 1))
+    filler = Toegewezen("8", "54", None, date(2024, 7, 15), date(2024, 7, 15), None)
+    received = [msg(decoder, "301", [T], date(2024, 3, 1), "A"),
+                msg(decoder, "305", [first], date(2024, 3, 12), "SA"),
+                msg(decoder, "307", [Stop(first, date(2024, 4, 10), "20")], date(2024, 4, 11),
+                    "T"),
+                msg(decoder, "305", [again], date(2024, 5, 2), "SB"),
+                msg(decoder, "307", [Stop(again, EIND, "31")], date(2024, 7, 1), "DB"),
+                msg(decoder, "301", [filler], date(2024, 7, 15), "F")]
+    for order in ((0, 1, 2, 3, 4, 5), (0, 1, 3, 4, 5, 2)):
+        events = replay([received[i] for i in order])
+        assert set(final_status(events, "stop_missing").values()) <= {"resolved"}, order
+
+
+def test_a_withdrawal_beside_a_new_start_of_another_toewijzing_is_still_corrected(
+        decoder: Any) -> None:
+    """product.md §4: a status-1 line that replaces a withdrawn line of the same toewijzing
+    is a correction and is not judged late again. A new start of another toewijzing in the
+    withdrawing message replaces nothing of it: the replacement sent on its own (read before
+    or after the withdrawal) is the correction."""
+    other = Toegewezen("1002", "45", "45A48", date(2024, 3, 1), INGANG, date(2024, 12, 31))
+    late_start = Start("1001", "45", "45A48", INGANG, date(2024, 3, 11))
+    withdrawn = Start("1001", "45", "45A48", INGANG, date(2024, 3, 11), status="3")
+    replacement = Start("1001", "45", "45A48", INGANG, date(2024, 3, 12))
+    beside = Start("1002", "45", "45A48", INGANG, date(2024, 3, 25))
+    received = [msg(decoder, "301", [T, other], date(2024, 3, 1), "A"),
+                msg(decoder, "305", [late_start], date(2024, 3, 25), "S"),
+                msg(decoder, "305", [withdrawn, beside], date(2024, 3, 26), "W"),
+                msg(decoder, "305", [replacement], date(2024, 3, 27), "C")]
+    for order in ((0, 1, 2, 3), (0, 1, 3, 2)):
+        events = replay([received[i] for i in order])
+        assert set(final_status(events, "start_late").values()) <= {"resolved"}, order
