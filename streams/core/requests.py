@@ -151,12 +151,25 @@ def request_chain(ctx: Context, m: Message) -> str | None:
 
 def _of_product(same: list[Request], categorie: str | None, code: str | None,
                 ingang: date | None) -> list[Request]:
-    """The requests under one reference that a 301 line answers. In 3.2 a reference names
-    one request line; in 3.0/3.1 the 315 key was Product + ToewijzingIngangsdatum (domain.md
-    §4), so lines could share one: those of the line's category, and among them the ones
-    whose code and requested start it meets best (a gemeente may assign another code or
-    start than asked: then the category alone). All of them when none is of its category.
-    A 317 (one request for the whole VOW) takes every line."""
+    """The requests under one reference that a 301 line answers: the best fit among all of
+    them, and among those sent, so that one not sent (linked, never judged) cannot take
+    the answer from the request sent again under its reference."""
+    best = _best_fit(same, categorie, code, ingang)
+    sent = [r for r in same if not r.not_sent]
+    if len(sent) == len(same) or not sent:
+        return best
+    chosen = _best_fit(sent, categorie, code, ingang)
+    return chosen + [r for r in best if r not in chosen]
+
+
+def _best_fit(same: list[Request], categorie: str | None, code: str | None,
+              ingang: date | None) -> list[Request]:
+    """In 3.2 a reference names one request line; in 3.0/3.1 the 315 key was Product +
+    ToewijzingIngangsdatum (domain.md §4), so lines could share one: those of the line's
+    category, and among them the ones whose code and requested start it meets best (a
+    gemeente may assign another code or start than asked: then the category alone). All of
+    them when none is of its category. A 317 (one request for the whole VOW) takes every
+    line."""
     vows = [r for r in same if r.msg == "317"]
     lines = [r for r in same if r.msg != "317"
              and (r.categorie in (None, categorie) or categorie is None)]
@@ -231,8 +244,19 @@ def _sent_again(ctx: Context, chain: Chain, r: Request) -> list[Event]:
               if q is not r and q.not_sent and q.referentie == r.referentie]:
         for a in [a for a in q.answers if a.msg == "319"]:
             events += _answer_319(ctx, chain, r, replace(a))
+        for a in [a for a in q.answers if a.msg == "301" and _answers(chain, r, a)]:
+            events += add_answer(ctx, chain, r, replace(a))
         events += _relink_319s(chain, q)
     return events
+
+
+def _answers(chain: Chain, r: Request, a: Answer) -> bool:
+    """The 301 line of answer `a` answers request `r` among the sent requests under its
+    reference (product.md §3: by ReferentieAanbieder; 3.0/3.1: of its product)."""
+    v = next((v for t in chain.toewijzingen.values() for v in t.versions
+              if v.line_key == a.key), None)
+    same = [q for q in chain.requests.values() if q.referentie == r.referentie]
+    return v is not None and r in _of_product(same, v.categorie, v.code, v.ingangsdatum)
 
 
 def _relink_319s(chain: Chain, q: Request) -> list[Event]:
@@ -290,7 +314,11 @@ def _never_received(ctx: Context, chain: Chain, r: Request) -> list[Event]:
     events = [e for rule in ("request_unanswered", "request_answered_late",
                              "request_undecided", "unlinked")
               for e in ctx.alerts.resolve(rule, r.unit, ctx.today)]
-    return events + forget(ctx, chain, "request_answer", r.unit) + _relink_319s(chain, r)
+    events += forget(ctx, chain, "request_answer", r.unit)
+    for o in [o for o in chain.requests.values()  # sent again, and read before: its
+              if o.referentie and o.referentie == r.referentie and not o.not_sent]:
+        events += _sent_again(ctx, chain, o)  # answers read meanwhile are its own
+    return events + _relink_319s(chain, r)
 
 
 def judge_again(ctx: Context, chain: Chain, r: Request, first: Answer | None,

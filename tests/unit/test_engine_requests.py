@@ -747,3 +747,45 @@ def test_a_request_sent_again_whose_late_answer_is_refused_is_judged_on_the_next
     measured = {e.subject: e.value for e in events if isinstance(e, StepMeasured)
                 and e.metric == "request_answer"}
     assert measured == {resent: 15}
+
+
+def _resent(decoder: Any) -> tuple[Message, Message, Message]:
+    """R1 (REF-1, 45A48), refused by its 316 (9374: considered not sent), and R2 sent
+    again under REF-1 with another code."""
+    first = Heen(head("jw", "315", ident="R1", day=date(2024, 3, 1)),
+                 [(BSN, [Aangevraagd("REF-1", "45", "45A48", date(2024, 4, 1))])])
+    again = Heen(head("jw", "315", ident="R2", day=date(2024, 3, 6)),
+                 [(BSN, [Aangevraagd("REF-1", "45", "45A49", date(2024, 4, 1))])])
+    refusal = first.retour("RR1", date(2024, 3, 4), line_codes={0: ("9374",)})
+    return (at(decoder, first.xml(), date(2024, 3, 1)), at(decoder, refusal, date(2024, 3, 4)),
+            at(decoder, again.xml(), date(2024, 3, 6)))
+
+
+R2 = "jw:446:12345678:R2:2024-03-06#0"
+
+
+def test_a_301_under_the_reference_answers_the_request_sent_again(decoder: Any) -> None:
+    """A 301 whose code is the first request's answers the request the gemeente has, the
+    one sent again (product.md §3 by ReferentieAanbieder; §4 not sent), not the refused."""
+    first, refusal, again = _resent(decoder)
+    answer = Toegewezen("1001", "45", "45A48", date(2024, 3, 8), date(2024, 4, 1), None,
+                        referentie="REF-1")
+    events = replay([first, refusal, again, at(decoder, Heen(
+        head("jw", "301", ident="A", day=date(2024, 3, 8)), [(BSN, [answer])]).xml(),
+        date(2024, 3, 8)), mover(decoder, 4, 20)])
+    assert found(events)[R2] == "jw:0363:1001"
+    assert [a for a in alerts(events) if a[2] == R2] == []
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2, 3), (0, 3, 2, 1), (3, 0, 2, 1)])
+def test_the_request_sent_again_takes_the_319_read_before_the_refusal(
+        decoder: Any, order: tuple[int, ...]) -> None:
+    """The 319 in onderzoek answers R2 (its first answer, 2 werkdagen) in any read order,
+    also when it and R2 were read before the retour that refuses R1."""
+    first, refusal, again = _resent(decoder)
+    received = [first, refusal, again, antwoord(decoder, date(2024, 3, 8), "2", "Q1")]
+    events = replay([received[i] for i in order] + [mover(decoder, 4, 20)])
+    assert found(events)["jw:488:0363:Q1:2024-03-08"] == R2
+    measured = [e for e in events if isinstance(e, StepMeasured) and e.subject == R2]
+    assert measured[-1].value == 2
+    assert [a[0] for a in alerts(events) if a[2] == R2] == []
