@@ -315,10 +315,11 @@ def _never_received(ctx: Context, chain: Chain, r: Request) -> list[Event]:
                              "request_undecided", "unlinked")
               for e in ctx.alerts.resolve(rule, r.unit, ctx.today)]
     events += forget(ctx, chain, "request_answer", r.unit)
-    for o in [o for o in chain.requests.values()  # sent again, and read before: its
-              if o.referentie and o.referentie == r.referentie and not o.not_sent]:
-        events += _sent_again(ctx, chain, o)  # answers read meanwhile are its own
-    return events + _relink_319s(chain, r)
+    again = [o for o in chain.requests.values()  # sent again, and read before: the
+             if o.referentie and o.referentie == r.referentie and not o.not_sent]
+    for o in again:  # answers read meanwhile are its own (this relinks r's 319s too)
+        events += _sent_again(ctx, chain, o)
+    return events + ([] if again else _relink_319s(chain, r))
 
 
 def judge_again(ctx: Context, chain: Chain, r: Request, first: Answer | None,
@@ -435,11 +436,11 @@ def _unless_answered(ctx: Context, chain: Chain, unit: str, due: date, rule: str
 def on_unlinked_319_due(ctx: Context, ref: str, message_key: str, due: date) -> list[Event]:
     """TR355: a 319 whose request is still unknown at due(received, 5)."""
     waiting: list[Message] = ctx.store.get(f"q/{ref}") or []
-    heen: Heen | None = ctx.store.get(f"h/{message_key}")  # its retour: 0001?
-    if heen is not None and heen.retour is not None and heen.retour.whole_rejected:
-        return []  # considered not sent: nothing to link
     for m in waiting:
         if m.message_key == message_key:
+            heen: Heen | None = ctx.store.get(f"h/{message_key}")  # its retour: 0001?
+            if heen is not None and heen.retour is not None and heen.retour.whole_rejected:
+                return []  # considered not sent: nothing to link
             party = Party(m.domain, m.gemeente, m.aanbieder, None)
             return ctx.alerts.raise_("unlinked", message_key, party, due, ctx.today,
                                      ctx.alerts_from)
