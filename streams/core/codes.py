@@ -47,6 +47,10 @@ OUT_OF_SCOPE: dict[int, str] = {
     417: "wmo 2.x declaratie retour",
     448: "wmo 2.x factuur",
     449: "wmo 2.x factuur retour",
+    432: "jw 2.x declaratie (303)",  # iJw 2.3 JW303/JW304 XSDs: BerichtCode 432|450, 433|451
+    433: "jw 2.x declaratie retour (304)",
+    450: "jw 2.x factuur (303)",
+    451: "jw 2.x factuur retour (304)",
 }
 
 

@@ -125,6 +125,7 @@ class _Body:
             verzoek_antwoord=request[2], reden_afwijzing=request[3],
             lines=tuple(lines), received_at=env.received_at,
             received=self._received(env), source=env.source, digest=env.digest,
+            woonplaatsbeginsel=request[4],
         )
 
     def _received(self, env: Envelope) -> date:
@@ -136,8 +137,9 @@ class _Body:
 
 def _request_fields(
     idx: dict[str, Element], cidx: dict[str, Element], strict_msg: str
-) -> tuple[str | None, str | None, str | None, str | None]:
-    """317 Verzoek (below the client) and 319 Antwoord (below the Bericht)."""
+) -> tuple[str | None, str | None, str | None, str | None, str | None]:
+    """317 Verzoek (below the client) and 319 Antwoord (below the Bericht): reference,
+    RedenVerzoek, VerzoekAntwoord, RedenAfwijzingVerzoek, Woonplaatsbeginsel/Gemeente."""
     verzoek = sub(cidx, "verzoek")
     antwoord = sub(idx, "antwoord") or sub(cidx, "antwoord")
     ref = text(verzoek, "referentieaanbieder") or text(antwoord, "referentieaanbieder")
@@ -148,8 +150,8 @@ def _request_fields(
     if strict_msg == "319" and antw not in ("1", "2"):
         raise Rejected("missing_field" if antw is None else "invalid_value",
                        "Antwoord/VerzoekAntwoord must be 1 or 2")
-    return (ref, text(verzoek, "redenverzoek"), antw,
-            text(antwoord, "redenafwijzingverzoek"))
+    return (ref, text(verzoek, "redenverzoek"), antw, text(antwoord, "redenafwijzingverzoek"),
+            text(sub(antwoord, "woonplaatsbeginsel"), "gemeente"))
 
 
 def _retour_codes(

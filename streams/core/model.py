@@ -105,6 +105,10 @@ class Message:
     received: date  # received date: local date of received_at, else the message's own date
     source: str
     digest: str  # sha256 of the raw bytes, hex
+    # iJw 319 Antwoord/Woonplaatsbeginsel/Gemeente: the gemeente the answering one names as
+    # responsible (domain.md §3). No rule reads it; kept for researchers. Absent in records
+    # written before it was read, hence the default.
+    woonplaatsbeginsel: str | None = None
 
 
 @record

@@ -7,7 +7,7 @@ A record is checked field by field against the dataclass it names (`record`: "me
 from __future__ import annotations
 
 import hashlib
-from dataclasses import fields
+from dataclasses import MISSING, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -65,6 +65,8 @@ def _build(cls: type, raw: Any) -> Any:
     values = {}
     for f in fields(cls):
         if f.name not in raw:
+            if f.default is not MISSING:  # a field added later: older records lack it
+                continue
             raise _Invalid(f"missing field {f.name}")
         try:
             values[f.name] = _convert(str(f.type), raw[f.name])

@@ -167,6 +167,11 @@ _317 = heen("jw", "317").xml()
      "ToewijzingNummer"),
     (_301.replace(b">436<", b">416<"), b"", b"", "out_of_scope", "declaratie"),
     (_301.replace(b">436<", b">449<"), b"", b"", "out_of_scope", "factuur"),
+    # the iJw 2.3 JW303/JW304 XSDs: declaratie 432/433, factuur 450/451
+    (_301.replace(b">436<", b">432<"), b"", b"", "out_of_scope", "declaratie"),
+    (_301.replace(b">436<", b">433<"), b"", b"", "out_of_scope", "declaratie"),
+    (_301.replace(b">436<", b">450<"), b"", b"", "out_of_scope", "factuur"),
+    (_301.replace(b">436<", b">451<"), b"", b"", "out_of_scope", "factuur"),
 ])
 def test_fields_the_3x_xsds_require(decoder: Any, valid: Any, raw: bytes, old: bytes,
                                     new: bytes, reason: str, detail: str) -> None:

@@ -105,6 +105,18 @@ def test_319_antwoord_has_no_client(decoder: Any) -> None:
     assert (m.client, m.referentie_aanbieder, m.verzoek_antwoord, m.reden_afwijzing) == (
         None, "REF-1", "1", "01")
     assert (m.gemeente, m.aanbieder) == (GEMEENTE, AANBIEDER)
+    assert m.woonplaatsbeginsel is None
+
+
+def test_319_names_the_gemeente_of_the_woonplaatsbeginsel(decoder: Any, valid: Any) -> None:
+    """iJw 319 (domain.md §3): a rejection may name the gemeente that is responsible."""
+    xml = heen("jw", "319").xml().replace(
+        b"</jw319:RedenAfwijzingVerzoek>", b"</jw319:RedenAfwijzingVerzoek>"
+        b"<jw319:Woonplaatsbeginsel><jw319:Gemeente>1916</jw319:Gemeente>"
+        b"</jw319:Woonplaatsbeginsel>", 1)
+    m = one(decoder.parse(xml, "a.xml"))
+    assert (m.reden_afwijzing, m.woonplaatsbeginsel) == ("01", "1916")
+    assert valid(m)["woonplaatsbeginsel"] == "1916"
 
 
 def test_receipt_timestamp_gives_the_local_received_date(decoder: Any) -> None:

@@ -27,6 +27,18 @@ def test_a_parsed_message_survives_json(decoder: Any, msg: str, release: str) ->
     assert roundtrip(m) == [m]
 
 
+def test_a_record_written_before_woonplaatsbeginsel_was_read_still_replays(
+        decoder: Any) -> None:
+    """A field added with a default may be absent; one without a default may not."""
+    (m,) = decoder.parse(heen("jw", "319").xml(), "src", None)
+    raw = orjson.loads(orjson.dumps(m))
+    del raw["woonplaatsbeginsel"]
+    assert from_json(raw, "x.jsonl:1", orjson.dumps(raw)) == [m]
+    del raw["reden_afwijzing"]
+    f = from_json(raw, "x.jsonl:1", orjson.dumps(raw))
+    assert isinstance(f, Failure) and f.detail == "missing field reden_afwijzing"
+
+
 def test_a_failure_record_stays_a_failure(decoder: Any) -> None:
     f = decoder.parse(b"<not xml", "src", None)
     assert isinstance(f, Failure)
