@@ -79,6 +79,8 @@ class Alerts:
         open_alert: Alert | None = self.store.get(f"a/{aid}")
         if open_alert is None or open_alert.status == "resolved":
             return []
-        done = replace(open_alert, status="resolved", raised=today)
+        # product.md §4: the record carries "the date it was raised"; the day it was
+        # resolved comes beside it
+        done = replace(open_alert, status="resolved", resolved=today)
         self.store.put(f"a/{aid}", done)
         return [done]

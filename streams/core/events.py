@@ -49,9 +49,10 @@ class Alert:
     client: str | None
     trajectory_id: str | None
     due: date | None
-    raised: date  # the engine clock when this event was made
+    raised: date  # the engine clock when the alert was raised (kept on its resolved event)
     late_werkdagen: int | None = None
     codes: tuple[str, ...] = ()  # retour_rejected: the codes that reject
+    resolved: date | None = None  # the engine clock when it was resolved; None while open
 
 
 @record

@@ -35,8 +35,8 @@ def alert_record(a: Alert, trajectory_id: str | None) -> Record:
     return {"alert_id": a.alert_id, "rule": a.rule, "subject": a.subject, "status": a.status,
             "domain": a.domain, "gemeente": a.gemeente, "aanbieder": a.aanbieder,
             "client": a.client, "trajectory_id": trajectory_id, "due": _iso(a.due),
-            "raised": a.raised.isoformat(), "late_werkdagen": a.late_werkdagen,
-            "codes": list(a.codes)}
+            "raised": a.raised.isoformat(), "resolved": _iso(a.resolved),
+            "late_werkdagen": a.late_werkdagen, "codes": list(a.codes)}
 
 
 def step_record(s: StepMeasured) -> Record:

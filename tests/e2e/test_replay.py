@@ -80,11 +80,16 @@ def test_alerts_are_events_in_order_and_never_raised_twice(reference: Path) -> N
     """Per alert id the events alternate raised, resolved, raised…: an open alert is never
     raised again, a resolved one only once its subject is overdue again."""
     alerts = records(reference, "alerts.jsonl")
-    last: dict[str, str] = {}
+    last: dict[str, dict[str, Any]] = {}
     for a in alerts:
-        assert last.get(a["alert_id"], "resolved") != a["status"], a
-        last[a["alert_id"]] = a["status"]
-    days = [a["raised"] for a in alerts]
+        before = last.get(a["alert_id"])
+        assert (before or {"status": "resolved"})["status"] != a["status"], a
+        if a["status"] == "resolved":  # the raise date stays on it (product.md §4)
+            assert before is not None and a["raised"] == before["raised"] <= a["resolved"]
+        else:
+            assert a["resolved"] is None
+        last[a["alert_id"]] = a
+    days = [a["resolved"] or a["raised"] for a in alerts]
     assert days == sorted(days)  # the engine clock never goes back
 
 
