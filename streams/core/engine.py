@@ -9,7 +9,7 @@ where it stopped.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date
 
 from streams.core import (
     bestfit,
@@ -31,7 +31,7 @@ from streams.core.frozen import record
 from streams.core.model import Message
 from streams.core.store import DueIndex, Store
 from streams.core.ticks import Tick
-from streams.core.werkdagen import Calendar
+from streams.core.werkdagen import Calendar, shifted
 
 _RETOUR_RULES = frozenset({"retour_missing", "unlinked_retour"})
 _CHAIN_RULES = {  # due-index token rule → handler(ctx, chain, subject, due)
@@ -247,7 +247,7 @@ class Engine:
         clock = self.clock
         if clock is None:
             return None
-        return clock.newest - timedelta(days=self.terms.allowed_lateness_days)
+        return shifted(clock.newest, -self.terms.allowed_lateness_days)
 
     def tick(self, today: date) -> list[Event]:
         """Advance the clock to `today` (never back) and raise what passed its due date."""
@@ -311,12 +311,12 @@ class Engine:
         clock = self.clock
         if clock is None:
             assert received is not None
-            start = received - timedelta(days=self.terms.allowed_lateness_days)
+            start = shifted(received, -self.terms.allowed_lateness_days)
             clock = Clock(received, start, received)
             self._set_clock(clock)
         elif received is not None and received > clock.newest:
             clock = Clock(clock.first, clock.today, received)
             self._set_clock(clock)
-        alerts_from = clock.first + timedelta(days=self.terms.alerts_from_days)
+        alerts_from = shifted(clock.first, self.terms.alerts_from_days)
         return Context(self.store, self.due, self.calendar, self.terms, self.alerts,
                        clock.today, alerts_from)

@@ -10,7 +10,7 @@ the index `ref/{domain}:{gemeente}:{aanbieder}:{ref}`; a 319 that comes first wa
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date
 
 from streams.core import trajectories
 from streams.core.alerts import Party
@@ -20,6 +20,7 @@ from streams.core.events import Event, UnitLinked, UnitUnlinked
 from streams.core.model import Line, Message
 from streams.core.retours import Heen
 from streams.core.steps import forget, measure
+from streams.core.werkdagen import shifted
 
 IN_ONDERZOEK = "2"  # VerzoekAntwoord
 
@@ -361,7 +362,7 @@ def add_answer(ctx: Context, chain: Chain, r: Request, answer: Answer) -> list[E
 
 
 def _undecided_due(ctx: Context, r: Request) -> date:
-    return r.dagtekening + timedelta(days=ctx.terms.undecided_days)
+    return shifted(r.dagtekening, ctx.terms.undecided_days)
 
 
 def _decided(ctx: Context, chain: Chain, r: Request) -> list[Event]:

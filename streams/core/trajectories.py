@@ -16,9 +16,9 @@ from datetime import date, timedelta
 
 from streams.core.chain import Chain, Trajectory
 from streams.core.events import Alert, Event, TrajectoryUpdated, UnitLinked
+from streams.core.werkdagen import shifted
 
-_DAY = timedelta(days=1)
-_OPEN = date.max - _DAY  # an open-ended Einddatum
+_OPEN = date.max - timedelta(days=1)  # an open-ended Einddatum
 
 
 @dataclass(slots=True)
@@ -41,7 +41,7 @@ def _care_groups(chain: Chain) -> tuple[list[_Group], list[tuple[str | None, dat
     last: dict[str | None, _Group] = {}
     for cat, begin, end, key in sorted(care, key=lambda i: (i[0] or "", i[1], i[3])):
         g = last.get(cat)
-        if g is not None and begin <= g.end + _DAY:
+        if g is not None and begin <= shifted(g.end, 1):
             g.end = max(g.end, end)
             g.members.append(f"t:{key}")
         else:
@@ -54,7 +54,7 @@ def _place(chain: Chain) -> list[_Group]:
     groups, deleted = _care_groups(chain)
     for cat, begin, key in sorted(deleted, key=lambda d: (d[1], d[2])):
         home = next((g for g in groups if g.categorie == cat
-                     and g.begin - _DAY <= begin <= g.end + _DAY), None)
+                     and shifted(g.begin, -1) <= begin <= shifted(g.end, 1)), None)
         if home is None:
             groups.append(_Group(cat, begin, begin, [f"t:{key}"]))
         else:

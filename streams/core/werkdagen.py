@@ -8,6 +8,23 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 _DAY = timedelta(days=1)
+_CACHED_YEARS = range(1900, 2200)  # a date far outside (a typo, 9999-12-31) is not kept
+
+
+def shifted(day: date, days: int) -> date:
+    """`day` moved by `days` calendar days, held at the ends of the calendar: xs:date
+    allows 0001-01-01 to 9999-12-31 (an open end is sometimes written so), and no date in
+    a message may stop the engine (product.md §8)."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.max if days > 0 else date.min
+
+
+def _weekdays_through(day: date) -> int:
+    """Monday–Friday from 0001-01-01 (a Monday) up to and including `day`."""
+    weeks, rest = divmod(day.toordinal(), 7)
+    return 5 * weeks + min(rest, 5)
 
 
 def easter(year: int) -> date:
@@ -46,12 +63,14 @@ class Calendar:
         self._not = not_holidays
         self._years: dict[int, frozenset[date]] = {}
         self._due: dict[tuple[date, int], date] = {}  # every rule asks for the same few
+        self._closed: dict[int, int] = {}
 
     def holidays(self, year: int) -> frozenset[date]:
         found = self._years.get(year)
         if found is None:
             found = (termijnenwet_holidays(year) | self._extra) - self._not
-            self._years[year] = found
+            if year in _CACHED_YEARS:
+                self._years[year] = found
         return found
 
     def is_werkdag(self, day: date) -> bool:
@@ -64,18 +83,32 @@ class Calendar:
             return known
         found, end = 0, day
         while found < n:
+            if end == date.max:
+                return end  # past the calendar's end: never due
             end += _DAY
             if self.is_werkdag(end):
                 found += 1
-        self._due[(day, n)] = end
+        if day.year in _CACHED_YEARS:
+            self._due[(day, n)] = end
         return end
 
     def between(self, a: date, b: date) -> int:
-        """Werkdagen w with a < w ≤ b; negative when b < a (product.md §6)."""
+        """Werkdagen w with a < w ≤ b; negative when b < a (product.md §6). Counted, not
+        walked: the weekdays, less the holidays on a weekday, so a date centuries off (a
+        typo) costs no more than any other."""
         if b < a:
             return -self.between(b, a)
-        count, day = 0, a
-        while day < b:
-            day += _DAY
-            count += self.is_werkdag(day)
-        return count
+        ends = {a.year, b.year}
+        off = sum(1 for year in ends for h in self._weekday_holidays(year) if a < h <= b)
+        off += sum(self._closed_weekdays(year) for year in range(a.year + 1, b.year))
+        return _weekdays_through(b) - _weekdays_through(a) - off
+
+    def _weekday_holidays(self, year: int) -> list[date]:
+        return [h for h in self.holidays(year) if h.year == year and h.weekday() < 5]
+
+    def _closed_weekdays(self, year: int) -> int:
+        """Holidays of `year` on a weekday (an int per year: cached for any year)."""
+        n = self._closed.get(year)
+        if n is None:
+            n = self._closed[year] = len(self._weekday_holidays(year))
+        return n

@@ -1048,3 +1048,26 @@ def test_a_withdrawal_beside_a_new_start_of_another_toewijzing_is_still_correcte
     for order in ((0, 1, 2, 3), (0, 1, 3, 2)):
         events = replay([received[i] for i in order])
         assert set(final_status(events, "start_late").values()) <= {"resolved"}, order
+
+
+def test_dates_at_the_ends_of_the_calendar_stop_nothing(decoder: Any) -> None:
+    """xs:date allows 0001-01-01 to 9999-12-31, and 9999-12-31 is written for an open end:
+    the engine must take them (product.md §8: it never dies on input). A due date past the
+    calendar's end never comes; the figures are what the dates say."""
+    far = date.max
+    t = replace(T, einddatum=far)
+    start = Start("1001", "45", "45A48", INGANG, date(2024, 3, 11))
+    events = replay([
+        msg(decoder, "301", [t], date(2024, 3, 1), "A"),
+        msg(decoder, "305", [start], date(2024, 3, 12), "B"),
+        msg(decoder, "307", [Stop(start, far, "31")], date(2024, 4, 12), "C"),
+        msg(decoder, "301", [replace(T, nummer="1002", ingangsdatum=date.min,
+                                     einddatum=date.min)], date.min, "D"),
+        msg(decoder, "305", [replace(S, nummer="1003")], far, "E"),
+    ])
+    stop = "jw:440:12345678:C:2024-04-12#0"
+    assert links(events)[stop][0] == TOEWIJZING
+    assert steps(events)[("care_duration", "jw:438:12345678:B:2024-03-12#0")] == (
+        far - date(2024, 3, 11)).days
+    assert ("stop_late", stop) not in {(r[0], r[1]) for r in rules(events)}
+    assert steps(events)[("stop_report_delay", stop)] < -2_000_000  # werkdagen, counted

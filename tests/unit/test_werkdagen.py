@@ -13,7 +13,7 @@ from streams.app.commands import term_options, terms_from
 from streams.core.config import Terms
 from streams.core.engine import Engine
 from streams.core.store import MemoryDueIndex, MemoryStore
-from streams.core.werkdagen import Calendar, easter, termijnenwet_holidays
+from streams.core.werkdagen import Calendar, easter, shifted, termijnenwet_holidays
 
 CAL = Calendar()
 
@@ -94,3 +94,36 @@ def test_terms_and_calendar_come_from_flags_or_the_environment(monkeypatch: Any)
     assert result.exit_code == 0, result.output
     assert got == [Terms(retour=4, extra_holidays=(date(2024, 3, 5), date(2024, 12, 24)),
                          not_holidays=(date(2024, 4, 1),))]
+
+
+def _walked(cal: Calendar, a: date, b: date) -> int:
+    """The definition, day by day: werkdagen w with a < w ≤ b."""
+    if b < a:
+        return -_walked(cal, b, a)
+    return sum(cal.is_werkdag(date.fromordinal(o))
+               for o in range(a.toordinal() + 1, b.toordinal() + 1))
+
+
+def test_between_counts_what_a_walk_over_the_days_counts() -> None:
+    """Counted in closed form; extra closing days (also on a weekend) and days that count
+    after all (Paasmaandag here) are the configured calendar's."""
+    cal = Calendar(extra_holidays=frozenset({date(2024, 3, 8), date(2024, 3, 9)}),
+                   not_holidays=frozenset({date(2024, 4, 1)}))
+    start = date(2019, 12, 1).toordinal()
+    for a_o in range(start, start + 1600, 13):
+        for span in (-400, -31, -7, -1, 0, 1, 2, 5, 6, 9, 30, 365, 800):
+            a, b = date.fromordinal(a_o), date.fromordinal(a_o + span)
+            assert cal.between(a, b) == _walked(cal, a, b), (a, b)
+
+
+def test_dates_at_the_ends_of_the_calendar_stop_nothing() -> None:
+    """xs:date runs from 0001-01-01 to 9999-12-31 (an open end is sometimes written so):
+    due dates hold at the end, and a span of millennia is counted at once."""
+    assert CAL.due(date.max, 5) == date.max  # never due
+    assert CAL.due(date(9999, 12, 29), 3) == date.max
+    assert CAL.between(date(9990, 1, 1), date.max) == _walked(CAL, date(9990, 1, 1), date.max)
+    assert CAL.between(date.min, date.max) == (CAL.between(date.min, date(9990, 1, 1))
+                                               + CAL.between(date(9990, 1, 1), date.max))
+    assert shifted(date.max, 1) == date.max
+    assert shifted(date.min, -2) == date.min
+    assert shifted(date(2024, 2, 28), 2) == date(2024, 3, 1)
