@@ -19,7 +19,7 @@ from streams.core.context import Context
 from streams.core.events import Event, UnitLinked, UnitUnlinked
 from streams.core.model import Line, Message
 from streams.core.retours import Heen
-from streams.core.steps import forget, measure
+from streams.core.steps import completing, forget, measure
 from streams.core.werkdagen import shifted
 
 IN_ONDERZOEK = "2"  # VerzoekAntwoord
@@ -403,7 +403,8 @@ def _judge_first(ctx: Context, chain: Chain, r: Request, first: Answer) -> list[
     events += measure(ctx, "request_answer", r.unit, ctx.calendar.between(r.received,
                                                                           first.received),
                       "werkdagen", chain.domain, chain.gemeente, chain.aanbieder,
-                      first.message_key)
+                      completing((first.received, first.message_key),
+                                 (r.received, r.message_key)))
     due = ctx.calendar.due(r.received, ctx.terms.answer)
     if first.received > due:  # OP274/OP346
         events += ctx.alerts.raise_("request_answered_late", r.unit, chain.party(r.unit), due,

@@ -20,7 +20,7 @@ from streams.core.context import Context
 from streams.core.events import Event, UnitLinked
 from streams.core.frozen import record
 from streams.core.model import Message
-from streams.core.steps import measure
+from streams.core.steps import completing, measure
 
 ACCEPTED = frozenset({"0200", "0233"})  # no remark / not assessed
 WHOLE_MESSAGE_REJECTED = "0001"  # the heenbericht counts as not sent
@@ -163,7 +163,8 @@ def _link(ctx: Context, heen: Heen, retour: Retour) -> list[Event]:
     p = heen.party
     events: list[Event] = [link, *measure(  # a heenbericht links one retour: always new
         ctx, "retour_time", heen.key, ctx.calendar.between(heen.received, retour.received),
-        "werkdagen", p.domain, p.gemeente, p.aanbieder, retour.key, first=True)]
+        "werkdagen", p.domain, p.gemeente, p.aanbieder,
+        completing((retour.received, retour.key), (heen.received, heen.key)), first=True)]
     events += ctx.alerts.resolve("retour_missing", heen.key, ctx.today, fixed_due=heen.due)
     if retour.whole_rejected:  # not sent: a 317 or 319 has nothing to link to (TR355)
         events += ctx.alerts.resolve("unlinked", heen.key, ctx.today)

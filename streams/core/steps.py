@@ -4,6 +4,7 @@ changes (a correction), and a withdrawn measurement is removed."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from streams.core.chain import Chain
@@ -22,6 +23,14 @@ def measure(ctx: Context, metric: str, subject: str, value: int,
         return []
     ctx.store.put(key, step)
     return [step]
+
+
+def completing(awaited: tuple[date, str], other: tuple[date, str]) -> str:
+    """product.md §6 `msg`, "the message that completed the measurement": of the two
+    messages a step needs, (received date, message_key) each, the one received last; on
+    the same day the awaited one (the start, the stop, the retour, the answer). By receipt,
+    not by reading order, so a replay in any order names the same message."""
+    return other[1] if other[0] > awaited[0] else awaited[1]
 
 
 def forget(ctx: Context, chain: Chain, metric: str, subject: str) -> list[Event]:

@@ -8,7 +8,7 @@ from datetime import date
 from streams.core.chain import Chain, ZorgLine
 from streams.core.context import Context
 from streams.core.events import Event
-from streams.core.steps import forget, measure
+from streams.core.steps import completing, forget, measure
 from streams.core.zorg_keys import TEMPORARY, numbered, restarted, same_product
 
 
@@ -124,14 +124,17 @@ def stop_ends_start(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
                 key=lambda o: (o.received, o.line_key))
     assert first.einddatum is not None
     events = ctx.alerts.resolve("stop_missing", start.line_key, ctx.today)
+    msg = completing((first.received, first.message_key),
+                     (start.received, start.message_key))  # a stop read before its start
     return events + measure(ctx, "care_duration", start.line_key,
                             (first.einddatum - start.begindatum).days, "days", chain.domain,
-                            chain.gemeente, chain.aanbieder, first.message_key)
+                            chain.gemeente, chain.aanbieder, msg)
 
 
 def assignment_care(ctx: Context, chain: Chain, key: str) -> list[Event]:
-    """Toewijzing Ingangsdatum → earliest Begindatum among its current starts (days); the
-    start with that Begindatum is the message that completed it (product.md §5/§6)."""
+    """Toewijzing Ingangsdatum → earliest Begindatum among its current starts (days). The
+    message that completed it (product.md §6) is the start with that Begindatum, or the
+    301 of the version in force when that was received later."""
     t = chain.toewijzingen[key]
     v = t.current()
     starts = [z for z in chain.zorg.values()
@@ -139,8 +142,9 @@ def assignment_care(ctx: Context, chain: Chain, key: str) -> list[Event]:
     if v is None or not starts:
         return forget(ctx, chain, "assignment_care", key)
     first = min(starts, key=lambda z: (z.begindatum, z.received, z.line_key))
+    msg = completing((first.received, first.message_key), (v.received, v.message_key))
     return measure(ctx, "assignment_care", key, (first.begindatum - v.ingangsdatum).days,
-                   "days", chain.domain, chain.gemeente, chain.aanbieder, first.message_key)
+                   "days", chain.domain, chain.gemeente, chain.aanbieder, msg)
 
 
 def definitive_stops(chain: Chain, start: str) -> list[ZorgLine]:

@@ -85,6 +85,13 @@ def test_retour_before_its_heenbericht_links_when_it_arrives(decoder: Any) -> No
                      at(decoder, H.xml(), date(2024, 3, 5))])
     assert [e.target for e in events if isinstance(e, UnitLinked) and e.kind == "retour"] == [KEY]
     assert alerts(events) == []
+    # the heenbericht, received last, completed the measurement (product.md §6 `msg`)
+    (step,) = [e for e in events if isinstance(e, StepMeasured)]
+    assert (step.value, step.msg) == (-1, KEY)
+    in_time = replay([at(decoder, H.xml(), MONDAY),
+                      at(decoder, H.retour("R1", MONDAY), MONDAY)])
+    assert [e.msg for e in in_time if isinstance(e, StepMeasured)] == [
+        "jw:437:12345678:R1:2024-03-04"]
 
 
 def test_retour_without_heenbericht_is_unlinked_after_5_werkdagen(decoder: Any) -> None:

@@ -1071,3 +1071,23 @@ def test_dates_at_the_ends_of_the_calendar_stop_nothing(decoder: Any) -> None:
         far - date(2024, 3, 11)).days
     assert ("stop_late", stop) not in {(r[0], r[1]) for r in rules(events)}
     assert steps(events)[("stop_report_delay", stop)] < -2_000_000  # werkdagen, counted
+
+
+def test_msg_names_the_message_received_last_of_the_two_a_step_needs(decoder: Any) -> None:
+    """product.md §6: `msg` is the message that completed the measurement. A start received
+    before its 301 is completed by the 301; a stop received before its start, by the start.
+    By receipt, so any reading order names the same message."""
+    stop = Stop(S, date(2024, 3, 29), "31")
+    inputs = [msg(decoder, "307", [stop], date(2024, 3, 13), "C"),
+              msg(decoder, "305", [S], date(2024, 3, 14), "B"),
+              msg(decoder, "301", [T], date(2024, 3, 15), "A"),
+              msg(decoder, "301", [replace(T, nummer="1002")], date(2024, 3, 15), "D"),
+              msg(decoder, "305", [replace(S, nummer="1002")], date(2024, 3, 15), "E")]
+    for order in (inputs, inputs[::-1]):
+        named = {(e.metric, e.subject): e.msg for e in replay(order)
+                 if isinstance(e, StepMeasured)}
+        assert named[("assignment_care", TOEWIJZING)] == "jw:436:0363:A:2024-03-15"
+        assert named[("care_duration", "jw:438:12345678:B:2024-03-14#0")] == (
+            "jw:438:12345678:B:2024-03-14")
+        # received the same day: the start, which the measurement awaits
+        assert named[("assignment_care", "jw:0363:1002")] == "jw:438:12345678:E:2024-03-15"
