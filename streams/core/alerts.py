@@ -57,6 +57,16 @@ class Alerts:
         self.store.put(f"a/{aid}", alert)
         return [alert]
 
+    def add_codes(self, rule: str, subject: str, codes: tuple[str, ...]) -> None:
+        """More codes for an open alert, kept without an event: the next record of a 2.x
+        retour with several clients (the replay's alerts.jsonl lists them all)."""
+        aid = alert_id(rule, subject)
+        known: Alert | None = self.store.get(f"a/{aid}")
+        if known is not None and known.status == "raised":
+            merged = tuple(dict.fromkeys(known.codes + codes))
+            if merged != known.codes:
+                self.store.put(f"a/{aid}", replace(known, codes=merged))
+
     def get(self, rule: str, subject: str) -> Alert | None:
         """The alert as it stands (open or resolved), if it was raised in this run."""
         found: Alert | None = self.store.get(f"a/{alert_id(rule, subject)}")

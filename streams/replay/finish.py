@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from streams.core.events import Alert
 from streams.core.outputs import link_record, step_record, trajectory_record
 from streams.core.retours import retour_link
 from streams.core.trajectories import trajectory_for
@@ -154,6 +155,9 @@ class _Final:
         for line in _lines(part):
             a = orjson.loads(line)
             a["trajectory_id"] = self._subject(a["subject"]) or self._merged(a["trajectory_id"])
+            if a["rule"] == "retour_rejected":  # every client's codes (Alerts.add_codes)
+                final: Alert | None = self.store.get(f"a/{a['alert_id']}")
+                a["codes"] = list(final.codes) if final is not None else a["codes"]
             self.figures.alert(a)
             yield orjson.dumps(a) + b"\n"
 

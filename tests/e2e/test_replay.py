@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from jsonschema import Draft202012Validator
 from streams.replay.finish import FILES, OutputPassFailed, write_outputs
 from streams.replay.run import META, hold_state
 from streams.state.rocks import RocksStore
-from tests.conftest import ROOT, heen
+from tests.conftest import BSN2, ROOT, heen
 
 SAMPLE = ROOT / "samples" / "sample.zip"
 EXPECTED = ROOT / "samples" / "sample.zip.expected"
@@ -286,3 +287,19 @@ def test_generate_spreads_the_traffic_up_to_the_end_it_is_given(tmp_path: Path) 
                               "--end", "2019-12-31"], check=False, capture_output=True,
                              text=True, cwd=ROOT)
     assert refused.returncode == 2 and "--end" in refused.stderr
+
+
+def test_a_2x_retour_rejecting_lines_of_two_clients_lists_both_codes(tmp_path: Path) -> None:
+    """product.md §4 retour_rejected: "codes listed in the alert", also when a 2.x retour
+    rejects a line of each of its clients (a record per client)."""
+    archive = tmp_path / "in"
+    archive.mkdir()
+    h = heen("wmo", "305", release="2.4", ident="V2")
+    h.clients = [h.clients[0], (BSN2, h.clients[0][1])]
+    (archive / "a.xml").write_bytes(h.xml())
+    (archive / "b.xml").write_bytes(
+        h.retour("R2", date(2024, 3, 5), line_codes={0: ("9069",), 2: ("9019",)}))
+    out = tmp_path / "out"
+    replay(archive, "--out", out, "--alerts-from-days", "0")
+    rejected = [a for a in records(out, "alerts.jsonl") if a["rule"] == "retour_rejected"]
+    assert [a["codes"] for a in rejected] == [["9069", "9019"]]

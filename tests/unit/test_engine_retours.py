@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 
+from streams.core.alerts import Alerts
 from streams.core.config import Terms
 from streams.core.events import Alert, StepMeasured, UnitLinked
 from streams.core.model import Message
 from streams.core.retours import retour_of
-from tests.conftest import heen
-from tests.unit.scenario import alerts, at, replay
+from streams.core.store import MemoryStore
+from tests.conftest import BSN2, heen
+from tests.unit.scenario import NOW, alerts, at, replay, run_on
 
 
 def filler(decoder: Any, day: date, ident: str) -> Message:
     """Unrelated traffic that moves the clock (a 305 with its own retour in time)."""
     return at(decoder, heen("wmo", "305", ident=ident).xml(), day)
+
+
+def at_all(decoder: Any, xml: bytes, day: date) -> list[Message]:
+    """Every record of a message (a 2.x message gives one per client)."""
+    return list(decoder.parse(xml, "x", datetime(day.year, day.month, day.day, 10,
+                                                    tzinfo=UTC)))
 
 
 H = heen("jw", "301", ident="T1")
@@ -181,3 +189,19 @@ def test_a_retour_naming_another_ontvanger_answers_nothing(decoder: Any,
     assert [e for e in events if isinstance(e, UnitLinked) and e.target == KEY] == []
     assert {(a[0], a[2]) for a in alerts(events) if a[1] == "raised"} >= {
         ("retour_missing", KEY), ("unlinked", "jw:437:87654321:R1:2024-03-05")}
+
+
+def test_a_2x_retour_on_several_clients_lists_every_rejecting_code(decoder: Any) -> None:
+    """product.md §4 retour_rejected: "codes listed in the alert". A 2.x retour arrives as a
+    record per client; the alert is raised by the first, and the codes of the next ones
+    join the alert as it is stored (the replay's alerts.jsonl lists them all)."""
+    h = heen("wmo", "305", release="2.4", ident="V2")
+    h.clients = [h.clients[0], (BSN2, h.clients[0][1])]  # two lines each: n 0–1 and 2–3
+    retour = h.retour("R2", date(2024, 3, 5), line_codes={0: ("9069",), 2: ("9019",)})
+    store = MemoryStore()
+    events = run_on([*at_all(decoder, h.xml(), MONDAY), *at_all(decoder, retour, date(2024, 3, 5))],
+                    NOW, store)
+    (raised,) = [e for e in events if isinstance(e, Alert) and e.rule == "retour_rejected"]
+    assert raised.codes == ("9069",)  # the event, as the live topic has it
+    stored = Alerts(store).get("retour_rejected", raised.subject)
+    assert stored is not None and stored.codes == ("9069", "9019")
