@@ -61,7 +61,9 @@ class Ref:
 
 
 def parse_timestamp(raw: object) -> datetime | None:
-    """ISO 8601 receipt time; a naive time is taken as UTC (documented in docs/decisions.md)."""
+    """ISO 8601 receipt time, with the offset it is written with (its date is the received
+    date); a time without one is taken as UTC, which keeps its date as written too
+    (docs/decisions.md, Received date)."""
     if not isinstance(raw, str):
         return None
     if raw[-1:] == "z":  # RFC 3339 allows a lower-case zone designator; Python wants "Z"
@@ -70,7 +72,7 @@ def parse_timestamp(raw: object) -> datetime | None:
         ts = datetime.fromisoformat(raw)
     except ValueError:
         return None
-    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts
 
 
 def manifest_entries(lines: Iterable[bytes]) -> Iterator[tuple[str, datetime | None]]:

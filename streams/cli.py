@@ -39,9 +39,9 @@ _common = [
                  help="File holding the BSN pseudonym key (or set KETENLINK_HMAC_KEY)."),
     click.option("--dev", is_flag=True, envvar="KETENLINK_DEV", show_envvar=True,
                  help="Development mode: allows the built-in, non-secret key."),
-    click.option("--zone", default="Europe/Amsterdam", show_default=True,
-                 envvar="KETENLINK_ZONE", show_envvar=True,
-                 help="Time zone of the received date of a receipt timestamp."),
+    click.option("--zone", default="", envvar="KETENLINK_ZONE", show_envvar=True,
+                 help="Take the received date of a receipt timestamp in this IANA time zone "
+                      "(e.g. Europe/Amsterdam); default: the date as the timestamp writes it."),
 ]
 
 
@@ -53,7 +53,8 @@ def common(f: click.decorators.FC) -> click.decorators.FC:
 
 def settings(hmac_key_file: Path | None, dev: bool, zone: str) -> Settings:
     try:
-        ZoneInfo(zone)
+        if zone:
+            ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise click.BadParameter(f"{zone!r} is no IANA time zone (e.g. Europe/Amsterdam)",
                                  param_hint="--zone") from None

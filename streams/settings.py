@@ -26,12 +26,13 @@ class SettingsError(ValueError):
 @record
 class Settings:
     hmac_key: bytes
-    zone: str = "Europe/Amsterdam"
+    zone: str = ""  # receipt timestamps: "" = their date as written, else in this zone
     max_bytes: int = 25 << 20
     dev: bool = False
 
     def parse_context(self) -> ParseContext:
-        return ParseContext(Pseudonymizer(self.hmac_key), ZoneInfo(self.zone))
+        zone = ZoneInfo(self.zone) if self.zone else None
+        return ParseContext(Pseudonymizer(self.hmac_key), zone)
 
 
 def resolve_key(key_file: Path | None, dev: bool) -> bytes:

@@ -33,6 +33,7 @@ from streams.core.model import Failure
 from streams.core.ticks import Tick
 from streams.state.rocks import RocksDueIndex
 
+WALL_ZONE = "Europe/Amsterdam"  # the live wall clock's calendar day when no --zone is set
 _TALLY = "tally"
 _NEXT = "~next"  # the partition's next input offset
 log = logging.getLogger(__name__)
@@ -235,4 +236,5 @@ class Linker:
             await self.producer.send(topic, key, value)
 
     def wall_tick(self) -> Tick:
-        return Tick(wall=datetime.now(ZoneInfo(self.settings.base.zone)).date())
+        # today is a Dutch calendar day (the received dates of live traffic are, too)
+        return Tick(wall=datetime.now(ZoneInfo(self.settings.base.zone or WALL_ZONE)).date())

@@ -27,13 +27,15 @@ class Envelope:
     source: str
     digest: str
     size: int
-    received_at: datetime | None  # aware, UTC
+    received_at: datetime | None  # aware, with the offset it was written with
 
 
 @record
 class ParseContext:
     pseudonymizer: Pseudonymizer
-    zone: tzinfo  # the received date is the local date of receipt (Europe/Amsterdam)
+    # the received date: the date of the receipt timestamp as written, or (a zone
+    # configured) its date in that zone
+    zone: tzinfo | None
 
 
 def failure(reason: FailureReason, detail: str, env: Envelope) -> Failure:
@@ -129,8 +131,9 @@ class _Body:
         )
 
     def _received(self, env: Envelope) -> date:
-        if env.received_at is not None:
-            return env.received_at.astimezone(self.ctx.zone).date()
+        at = env.received_at
+        if at is not None:
+            return (at if self.ctx.zone is None else at.astimezone(self.ctx.zone)).date()
         h = self.header
         return h.dagtekening_retour if h.dagtekening_retour is not None else h.dagtekening
 

@@ -101,8 +101,8 @@ class Message:
     verzoek_antwoord: str | None  # 319: 1 rejected, 2 in onderzoek
     reden_afwijzing: str | None  # 319
     lines: tuple[Line, ...]
-    received_at: datetime | None  # transport receipt timestamp (UTC), when known
-    received: date  # received date: local date of received_at, else the message's own date
+    received_at: datetime | None  # transport receipt timestamp (as written), when known
+    received: date  # received date: the date of received_at, else the message's own date
     source: str
     digest: str  # sha256 of the raw bytes, hex
     # iJw 319 Antwoord/Woonplaatsbeginsel/Gemeente: the gemeente the answering one names as

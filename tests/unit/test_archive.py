@@ -54,7 +54,7 @@ def summary(items: list[Item]) -> list[tuple[str, bytes | None, str | None]]:
 
 EXPECTED = [
     ("msgs/c.xml", b"<c/>", "2024-03-01T09:15:00+00:00"),
-    ("msgs/a.xml", b"<a/>", "2024-03-01T09:00:00+00:00"),
+    ("msgs/a.xml", b"<a/>", "2024-03-01T10:00:00+01:00"),  # as written: its date counts
     ("msgs/gone.xml", None, "2024-03-02T08:00:00+00:00"),
     ("msgs/b.xml", b"<b/>", None),
     ("extra/z.xml", b"<z/>", None),  # unlisted: after the listed ones, in path order

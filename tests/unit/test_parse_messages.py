@@ -7,9 +7,13 @@ from typing import Any
 
 import pytest
 
+from streams.archive import parse_timestamp
+from streams.core.bsn import Pseudonymizer
 from streams.core.codes import BY_DOMAIN_MSG
+from streams.core.decode import ParseContext
 from streams.core.model import Message
-from tests.conftest import AANBIEDER, BSN, FAMILIES, GEMEENTE, D, heen, one
+from streams.xmlio import XmlDecoder
+from tests.conftest import AANBIEDER, BSN, FAMILIES, GEMEENTE, TEST_KEY, D, heen, one
 
 HEEN_2X = ["301", "305", "307", "315"]
 HEEN_3X = [*HEEN_2X, "317", "319"]
@@ -119,10 +123,26 @@ def test_319_names_the_gemeente_of_the_woonplaatsbeginsel(decoder: Any, valid: A
     assert valid(m)["woonplaatsbeginsel"] == "1916"
 
 
-def test_receipt_timestamp_gives_the_local_received_date(decoder: Any) -> None:
+def test_a_zone_configured_gives_the_received_date_in_that_zone(decoder: Any) -> None:
+    """The test decoder converts to Europe/Amsterdam (--zone)."""
     late_evening = datetime(2024, 3, 1, 23, 30, tzinfo=UTC)  # 00:30 on 2 March in NL
     m: Message = one(decoder.parse(heen("jw", "305").xml(), "x.xml", late_evening))
     assert (m.received_at, m.received) == (late_evening, date(2024, 3, 2))
+
+
+@pytest.mark.parametrize(("stamp", "day"), [
+    ("2024-03-01T23:30:00Z", date(2024, 3, 1)),
+    ("2024-03-02T00:30:00+01:00", date(2024, 3, 2)),  # the same instant, written locally
+    ("2024-03-01T23:30:00", date(2024, 3, 1)),
+])
+def test_by_default_the_received_date_is_the_date_the_timestamp_writes(stamp: str,
+                                                                       day: date) -> None:
+    """product.md §1 names no zone: the received date is the timestamp's own date."""
+    decoder = XmlDecoder(ParseContext(Pseudonymizer(TEST_KEY), None))
+    at = parse_timestamp(stamp)
+    m: Message = one(decoder.parse(heen("jw", "305").xml(), "x.xml", at))
+    assert (m.received, m.received_at) == (day, at)
+    assert m.received_at is not None and m.received_at.isoformat()[:10] == day.isoformat()
 
 
 def test_release_from_namespace_when_header_has_no_version(decoder: Any) -> None:
