@@ -96,7 +96,9 @@ def trajectory_event(chain: Chain, t: Trajectory) -> TrajectoryUpdated:
         t.id, chain.domain, chain.gemeente, chain.aanbieder, chain.client,
         tuple(t.toewijzingen), tuple(t.requests), tuple(t.merged),
         next((v.categorie for v in care), None) or _categorie(chain, t),
-        min((r.received for r in requests), default=None), _assigned(chain, t),
+        # a request its retour rejected (0001) was never sent: the one sent again counts
+        min((r.received for r in requests if not r.not_sent), default=None),
+        _assigned(chain, t),
         min((v.ingangsdatum for v in care), default=None),
         None if any(v.einddatum is None for v in care) else max(
             (v.einddatum for v in care if v.einddatum), default=None),
@@ -159,12 +161,14 @@ def _status(chain: Chain, t: Trajectory, care: bool, started: bool, stopped: boo
             ended: bool) -> str:
     """requested → rejected | assigned → in_care → ended; assigned again when the care
     stopped but a later toewijzing of the episode has not started; deleted when every
-    toewijzing was deleted (or never counted as sent)."""
+    toewijzing was deleted (or never counted as sent, unless a request stands: then it is
+    requested or rejected, as product.md §4 treats an answer not sent)."""
     if care:
         if stopped:
             return "ended" if ended else "assigned"
         return "in_care" if started else "assigned"
-    if t.toewijzingen:
+    never_sent = all(v.not_sent for k in t.toewijzingen for v in chain.toewijzingen[k].versions)
+    if t.toewijzingen and not (t.requests and never_sent):  # else the request stands
         return "deleted"
     answers = [chain.requests[u].final_answer() for u in t.requests if u in chain.requests]
     return "rejected" if any(a is not None and a.msg != "301" for a in answers) else "requested"

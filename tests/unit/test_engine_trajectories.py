@@ -218,3 +218,43 @@ def test_live_retours_and_319s_name_the_trajectory_of_what_they_answer(
     assert {(kind, what) for kind, what, traj in named if traj != tid} == set()
     assert {"retour_missing", "retour_late", "request_answered_late",
             "jw:488:0363:A:2024-03-14"} <= {what for _, what, _ in named}
+
+
+def _told(decoder: Any, steps: list[tuple[Heen, date, bool]]) -> dict[str, TrajectoryUpdated]:
+    """Each trajectory's last record; a step (message, day, as its 0001 retour)."""
+    engine = Engine(MemoryStore(), MemoryDueIndex(), terms=Terms(alerts_from_days=0),
+                    publish=True)
+    last: dict[str, TrajectoryUpdated] = {}
+    for h, day, rejected in steps:
+        xml = h.retour("R", day, header_codes=("0001",)) if rejected else h.xml()
+        for e in engine.apply(at(decoder, xml, day)):
+            if isinstance(e, TrajectoryUpdated):
+                last[e.trajectory_id] = e
+    return last
+
+
+def test_a_request_whose_only_answer_was_not_sent_is_requested_not_deleted(
+        decoder: Any) -> None:
+    """product.md §4: a 301 its retour rejects (0001) is "considered not sent" and no
+    answer; §3: a request never assigned is a trajectory of its own, `requested`."""
+    req = Heen(head("jw", "315", ident="V1", day=D),
+               [(BSN, [Aangevraagd("REF-1", "45", "45A01", date(2024, 2, 1))])])
+    answer = Heen(head("jw", "301", ident="T1", day=date(2024, 1, 5)),
+                  [(BSN, [t("1", date(2024, 2, 1), None, ref="REF-1")])])
+    (final,) = _told(decoder, [(req, D, False), (answer, date(2024, 1, 5), False),
+                               (answer, date(2024, 1, 8), True)]).values()
+    assert (final.status, final.requested, final.assigned) == ("requested", D, None)
+
+
+def test_requested_is_when_the_request_sent_again_was_received(decoder: Any) -> None:
+    """A 315 rejected whole (0001) was never sent; the one sent again under its reference
+    is the request, as for its answer time."""
+    lines = [(BSN, [Aangevraagd("REF-1", "45", "45A01", date(2024, 2, 1))])]
+    first = Heen(head("jw", "315", ident="V1", day=D), lines)
+    again = Heen(head("jw", "315", ident="V2", day=date(2024, 1, 9)), lines)
+    answer = Heen(head("jw", "301", ident="T1", day=date(2024, 1, 11)),
+                  [(BSN, [t("1", date(2024, 2, 1), None, ref="REF-1")])])
+    (final,) = _told(decoder, [(first, D, False), (first, date(2024, 1, 4), True),
+                               (again, date(2024, 1, 9), False),
+                               (answer, date(2024, 1, 11), False)]).values()
+    assert (final.status, final.requested) == ("assigned", date(2024, 1, 9))
