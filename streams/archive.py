@@ -13,6 +13,7 @@ and offsets), `load` reads one (in any process: a zip member is read from its of
 
 from __future__ import annotations
 
+import marshal
 import tarfile
 import tempfile
 import zlib
@@ -26,7 +27,7 @@ import orjson
 from streams.core.frozen import record
 from streams.state.scratch import NameSet, Scratch
 from streams.zipindex import (
-    BadZip,
+    DAMAGE,
     ZipMember,
     find_member,
     member_lines,
@@ -113,13 +114,16 @@ def plan(path: Path, manifest_file: Path | None = None, max_bytes: int = 25 << 2
         try:
             members = zip_members(path)
             entry = None if manifest_file else find_member(path, MANIFEST)
-        except (BadZip, OSError) as err:  # the whole archive: one failure, nothing else lost
-            yield Ref(path.as_posix(), None, item=Item(path.as_posix(), None, 0, None,
-                                                       f"unreadable: {err}"))
+        except DAMAGE as err:  # the whole archive: one failure, nothing else lost
+            yield _unreadable(path, str(err))
             return
         manifest = None if entry is None else Ref(
             f"{path.as_posix()}!{entry.name}", None, file=str(path), member=entry)
-        yield from _Arrival(path, manifest_file).refs(manifest, _zip_names(path, members))
+        damage: list[str] = []
+        arrival = _Arrival(path, manifest_file)
+        yield from arrival.refs(manifest, _zip_names(path, members, damage))
+        for what in (*arrival.damage, *damage):  # read up to the damage, then said
+            yield _unreadable(path, what)
     elif name.endswith((".tar.gz", ".tgz", ".tar")):
         yield from _from_tar(path, manifest_file, max_bytes)
     else:
@@ -156,20 +160,39 @@ def _missing(source: str, ts: datetime | None) -> Ref:
 
 
 def _dir_names(root: Path) -> Iterator[tuple[str, Ref]]:
-    stack = [root]
+    """Every file below `root`, links followed, each directory once: a link back up the
+    tree (`a -> ..`) would otherwise make the walk endless."""
+    stack, seen = [root], {_identity(root)}
     while stack:
         for entry in sorted(Path(stack.pop()).iterdir()):
             if entry.is_dir():
-                stack.append(entry)
+                if (found := _identity(entry)) not in seen:
+                    seen.add(found)
+                    stack.append(entry)
             elif entry.is_file():
                 name = entry.relative_to(root).as_posix()
                 yield name, Ref(f"{root.as_posix()}/{name}", None, file=str(entry))
 
 
-def _zip_names(path: Path, members: Iterator[ZipMember]) -> Iterator[tuple[str, Ref]]:
-    prefix, file = f"{path.as_posix()}!", str(path)
-    for member in members:
-        yield member.name, Ref(f"{prefix}{member.name}", None, file=file, member=member)
+def _identity(directory: Path) -> tuple[int, int]:
+    st = directory.stat()
+    return st.st_dev, st.st_ino
+
+
+def _zip_names(path: Path, members: Iterator[ZipMember], damage: list[str]
+               ) -> Iterator[tuple[str, Ref]]:
+    """The members, up to a damaged entry of the central directory (noted in `damage`)."""
+    prefix, file, n = f"{path.as_posix()}!", str(path), 0
+    try:
+        for n, member in enumerate(members, 1):  # noqa: B007 - n counts what was read
+            yield member.name, Ref(f"{prefix}{member.name}", None, file=file, member=member)
+    except DAMAGE as err:
+        damage.append(f"{err} (after {n} members; the rest of the archive could not be read)")
+
+
+def _unreadable(path: Path, what: str) -> Ref:
+    source = path.as_posix()
+    return Ref(source, None, item=Item(source, None, 0, None, f"unreadable: {what}"))
 
 
 class _Arrival:
@@ -187,6 +210,7 @@ class _Arrival:
     def __init__(self, path: Path, manifest_file: Path | None) -> None:
         self.path = path
         self.manifest_file = manifest_file
+        self.damage: list[str] = []  # a manifest member that could not be read to its end
 
     def refs(self, manifest: Ref | None, listing: Iterator[tuple[str, Ref]]) -> Iterator[Ref]:
         members = (m for m in listing if is_message_name(m[0]))
@@ -242,7 +266,10 @@ class _Arrival:
             yield from _file_lines(self.manifest_file)
         elif manifest is not None and manifest.member is not None:
             assert manifest.file is not None
-            yield from member_lines(Path(manifest.file), manifest.member)
+            try:
+                yield from member_lines(Path(manifest.file), manifest.member)
+            except DAMAGE as err:  # the members it does not list still follow
+                self.damage.append(f"{MANIFEST}: {err}")
         elif manifest is not None and manifest.file is not None:
             yield from _file_lines(Path(manifest.file))
 
@@ -253,14 +280,16 @@ def _file_lines(path: Path) -> Iterator[bytes]:
 
 
 def _pack(ref: Ref) -> bytes:
+    """marshal, not JSON: a file name need not be UTF-8 (os gives its other bytes as
+    surrogates, which JSON cannot hold)."""
     m, item = ref.member, ref.item
     stamp = ref.received_at.isoformat() if ref.received_at else None
     error = item.error if item is not None else None
-    return orjson.dumps([ref.source, ref.file, None if m is None else list(m), stamp, error])
+    return marshal.dumps((ref.source, ref.file, None if m is None else tuple(m), stamp, error))
 
 
 def _unpack(raw: bytes) -> Ref:
-    source, file, member, stamp, error = orjson.loads(raw)
+    source, file, member, stamp, error = marshal.loads(raw)
     ts = parse_timestamp(stamp)
     if error is not None:
         return Ref(source, ts, item=Item(source, None, 0, ts, error))

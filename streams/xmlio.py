@@ -20,6 +20,12 @@ MAX_BYTES = 25 * 1024 * 1024  # issue 2: files over 25 MB are refused
 _DOCTYPE = b"<!DOCTYPE"
 
 
+def shown(source: str) -> str:
+    """A file name as text that every output can hold: the bytes of a name that is not
+    UTF-8 (which the OS hands over as lone surrogates, and JSON cannot carry) as escapes."""
+    return source.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _parser() -> etree.XMLParser:
     return etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
@@ -36,7 +42,7 @@ class XmlDecoder:
         self._parser = _parser()
 
     def parse(self, raw: bytes, source: str, received_at: datetime | None = None) -> Parsed:
-        env = Envelope(source, hashlib.sha256(raw).hexdigest(), len(raw), received_at)
+        env = Envelope(shown(source), hashlib.sha256(raw).hexdigest(), len(raw), received_at)
         unread = self._refused_unread(raw, env)
         if unread is not None:
             return unread
@@ -61,7 +67,7 @@ class XmlDecoder:
 
     def too_large(self, size: int, source: str, received_at: datetime | None) -> Parsed:
         """For a transport that knows the size before reading the bytes."""
-        env = Envelope(source, "", size, received_at)
+        env = Envelope(shown(source), "", size, received_at)
         return failure("too_large", f"{size} bytes, limit {self.max_bytes}", env)
 
 

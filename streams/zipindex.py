@@ -37,6 +37,13 @@ class BadZip(ValueError):
     pass
 
 
+# what a damaged archive makes the reading raise, besides BadZip: truncated records
+# (struct.error), offsets no file has (ValueError, OverflowError), a method zipfile does
+# not know (NotImplementedError), zipfile's own errors
+DAMAGE = (BadZip, OSError, EOFError, struct.error, ValueError, OverflowError, zlib.error,
+          zipfile.BadZipFile, NotImplementedError, RuntimeError, KeyError)
+
+
 def zip_members(path: Path) -> Iterator[ZipMember]:
     """Every file member, in central-directory order. Raises BadZip (or OSError) at once
     when the archive has no readable central directory."""
@@ -47,6 +54,10 @@ def zip_members(path: Path) -> Iterator[ZipMember]:
         f.close()
         raise
     return _members(f, offset, size)
+
+
+def _damaged(err: Exception) -> BadZip:
+    return err if isinstance(err, BadZip) else BadZip(f"damaged archive ({err})")
 
 
 def relative(name: str) -> str:
@@ -84,7 +95,8 @@ def _members_of(entries: Iterable[tuple[tuple[Any, ...], bytes, bytes]]
         if sig != b"PK\x01\x02":
             raise BadZip("bad central directory entry")
         flags = int.from_bytes(flags_raw, "little")
-        text = name.decode("utf-8" if flags & 0x800 else "cp437")
+        # a name that is not the UTF-8 its flag claims is kept readable, not refused
+        text = name.decode("utf-8", "replace") if flags & 0x800 else name.decode("cp437")
         if text.endswith("/"):
             continue
         if _MAX32 in (csize, usize, offset):
@@ -121,6 +133,13 @@ def _entries(f: BinaryIO, size: int) -> Iterator[tuple[tuple[Any, ...], bytes, b
 
 def _directory(f: BinaryIO) -> tuple[int, int]:
     """(offset, size) of the central directory, from the (zip64) end record."""
+    try:
+        return _end_record(f)
+    except (struct.error, ValueError, OverflowError) as err:  # cut short, offsets past 2⁶³
+        raise _damaged(err) from None
+
+
+def _end_record(f: BinaryIO) -> tuple[int, int]:
     end = f.seek(0, 2)
     f.seek(max(0, end - (1 << 16) - 22))
     tail = f.read()
@@ -145,11 +164,14 @@ def _zip64(extra: bytes, usize: int, csize: int, offset: int) -> tuple[int, int,
     while at + 4 <= len(extra):
         tag, size = struct.unpack_from("<HH", extra, at)
         if tag == 1:
-            values = iter(struct.unpack_from(f"<{size // 8}Q", extra, at + 4))
-            usize = next(values) if usize == _MAX32 else usize
-            csize = next(values) if csize == _MAX32 else csize
-            offset = next(values) if offset == _MAX32 else offset
-            return usize, csize, offset
+            wanted = [usize, csize, offset]
+            missing = [i for i, v in enumerate(wanted) if v == _MAX32]
+            if size < 8 * len(missing) or at + 4 + size > len(extra):
+                raise BadZip("zip64 extra field too short")
+            values = struct.unpack_from(f"<{len(missing)}Q", extra, at + 4)
+            for i, value in zip(missing, values, strict=True):
+                wanted[i] = value
+            return wanted[0], wanted[1], wanted[2]
         at += 4 + size
     raise BadZip("zip64 extra field missing")
 
@@ -177,7 +199,7 @@ def read_member(path: str, m: ZipMember, max_bytes: int) -> tuple[bytes | None, 
             with zipfile.ZipFile(path) as zf:
                 return zf.read(m.name), None
         data = _inflate(_raw(path, m), m)
-    except (OSError, BadZip, zlib.error, zipfile.BadZipFile, KeyError) as err:
+    except DAMAGE as err:
         return None, f"unreadable: {err}"
     if zlib.crc32(data) != m.crc:
         return None, "unreadable: CRC mismatch"
@@ -200,8 +222,11 @@ def member_lines(path: Path, m: ZipMember) -> Iterator[bytes]:
     """The lines of one (stored or deflated) member, streamed: a manifest of millions of
     lines is never held whole."""
     with path.open("rb") as f:
-        f.seek(m.offset)
-        sig, nlen, elen = _LOCAL.unpack(f.read(_LOCAL.size))
+        try:
+            f.seek(m.offset)
+            sig, nlen, elen = _LOCAL.unpack(f.read(_LOCAL.size))
+        except (struct.error, ValueError, OverflowError) as err:
+            raise _damaged(err) from None
         if sig != b"PK\x03\x04":
             raise BadZip("bad local header")
         f.seek(nlen + elen, 1)

@@ -131,7 +131,13 @@ def _tree(root: Path, skip: set[Path]) -> Iterator[object]:
     if manifest.is_file():
         yield _stamp(manifest)
     names = hashlib.sha256()
-    for parent, dirs, files in os.walk(root, followlinks=True):  # as the archive is read
+    seen: set[tuple[int, int]] = set()  # each directory once, as the archive is read
+    for parent, dirs, files in os.walk(root, followlinks=True):
+        st = os.stat(parent)
+        if (st.st_dev, st.st_ino) in seen:
+            dirs[:] = []
+            continue
+        seen.add((st.st_dev, st.st_ino))
         dirs[:] = sorted(d for d in dirs if Path(parent, d).resolve() not in skip)
         names.update(os.fsencode(os.path.relpath(parent, root)) + b"/\0")
         for name in sorted(f for f in files if is_message_name(f)):

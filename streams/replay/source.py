@@ -18,7 +18,7 @@ from streams.core.frozen import record
 from streams.core.model import Failure, Parsed
 from streams.core.records import from_json, invalid
 from streams.settings import Settings
-from streams.xmlio import XmlDecoder
+from streams.xmlio import XmlDecoder, shown
 
 Result = tuple[Parsed, bytes | None]  # the raw bytes come along only with a failure
 
@@ -73,12 +73,12 @@ class Parser:
         try:
             value = orjson.loads(line.data)
         except orjson.JSONDecodeError as err:
-            return invalid(f"not JSON: {err}", line.source, line.data)
-        return from_json(value, line.source, line.data)
+            return invalid(f"not JSON: {err}", shown(line.source), line.data)
+        return from_json(value, shown(line.source), line.data)
 
     def _xml(self, item: Item) -> Parsed:
         if item.data is None:
-            env = Envelope(item.source, "", item.size, item.received_at)
+            env = Envelope(shown(item.source), "", item.size, item.received_at)
             if item.error == "too_large":
                 return failure("too_large", f"{item.size} bytes, over the limit", env)
             return failure("unreadable", item.error or "", env)

@@ -13,6 +13,8 @@ from rocksdict import Rdict, WriteBatch, WriteOptions
 
 from streams.state.rocks import options, raw_items
 
+_NAMES = "surrogateescape"  # keys are file names too, and a file name need not be UTF-8
+
 
 class Scratch:
     """Opened empty (in `where`, or a temporary directory), removed on close."""
@@ -33,18 +35,18 @@ class Scratch:
         self._pending = 0
 
     def put(self, key: str, value: bytes) -> None:
-        self._batch.put(key.encode(), value)
+        self._batch.put(key.encode("utf-8", _NAMES), value)
         self._pending += 1
         if self._pending >= 10_000:
             self.flush()
 
     def put_now(self, key: str, value: bytes) -> None:
         """A put that the next `get` sees (no batching)."""
-        self.db[key.encode()] = value
+        self.db[key.encode("utf-8", _NAMES)] = value
 
     def get(self, key: str) -> bytes | None:
         """What was written before the last flush (puts are batched)."""
-        value: bytes | None = self.db.get(key.encode())
+        value: bytes | None = self.db.get(key.encode("utf-8", _NAMES))
         return value
 
     def flush(self) -> None:
@@ -56,10 +58,10 @@ class Scratch:
     def items(self, prefix: str) -> Iterator[tuple[str, bytes]]:
         """(key without the prefix, value), in key order."""
         self.flush()
-        raw_prefix = prefix.encode()
+        raw_prefix = prefix.encode("utf-8", _NAMES)
         cut = len(raw_prefix)
         for key, value in raw_items(self.db, raw_prefix, raw_prefix):
-            yield key[cut:].decode(), value
+            yield key[cut:].decode("utf-8", _NAMES), value
 
     def close(self) -> None:
         self.db.close()

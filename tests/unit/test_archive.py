@@ -14,6 +14,9 @@ import orjson
 import pytest
 
 from streams.archive import Item, iter_items, parse_timestamp
+from streams.replay.source import Parser, units
+from streams.settings import Settings
+from tests.conftest import heen
 
 FILES = {"msgs/b.xml": b"<b/>", "msgs/a.xml": b"<a/>", "msgs/c.xml": b"<c/>",
          "extra/z.xml": b"<z/>", "notes.txt": b"not a message"}
@@ -301,3 +304,97 @@ def test_arrival_order_of_zips_written_as_they_arrived(tmp_path: Path, seed: int
                                  "2024-03-01t09:15:00Z", "2024-03-01T10:15:00+01:00"])
 def test_rfc_3339_receipt_times(raw: str) -> None:
     assert parse_timestamp(raw) == datetime(2024, 3, 1, 9, 15, tzinfo=UTC)
+
+
+def _three(tmp: Path, manifest: bytes | None = None) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        if manifest is not None:
+            zf.writestr("manifest.jsonl", manifest)
+        for name in ("m/1.xml", "m/2.xml", "m/3.xml"):
+            zf.writestr(name, f"<{name[2]}/>".encode())
+    return buf.getvalue()
+
+
+def _central(data: bytes, k: int) -> int:
+    """Offset of the k-th central directory entry."""
+    at = -1
+    for _ in range(k + 1):
+        at = data.index(b"PK\x01\x02", at + 1)
+    return at
+
+
+def _patched(data: bytes, at: int, new: bytes) -> bytes:
+    return data[:at] + new + data[at + len(new):]
+
+
+def _damages(data: bytes) -> dict[str, bytes]:
+    second = _central(data, 1)
+    return {
+        "end record cut short": data[:data.rindex(b"PK\x05\x06") + 14],
+        "second central entry garbled": _patched(data, second, b"XX\x01\x02"),
+        "compression method 99": _patched(data, second + 10, b"\x63\x00"),
+        "local header past the end": _patched(data, second + 42, b"\xf0\xff\xff\x7f"),
+        "zip64 sizes without their field": _patched(data, second + 20, b"\xff" * 4),
+    }
+
+
+@pytest.mark.parametrize("damage", list(_damages(_three(Path()))))
+def test_a_damaged_zip_is_read_up_to_the_damage_and_says_so(tmp_path: Path,
+                                                            damage: str) -> None:
+    """product.md §8: no input stops a replay. What can be read is read; the rest is an
+    `unreadable` item that says why."""
+    path = tmp_path / "a.zip"
+    path.write_bytes(_damages(_three(tmp_path))[damage])
+    items = list(iter_items(path))
+    read = [i for i in items if i.data is not None]
+    failed = [i for i in items if i.data is None]
+    assert failed and all(i.error and i.error.startswith("unreadable") for i in failed)
+    assert len(read) + len(failed) <= 4
+    assert all(i.data in (b"<1/>", b"<2/>", b"<3/>") for i in read)
+    orjson.dumps([i.source for i in items])  # every name is text JSON can carry
+
+
+def test_a_zip_name_flagged_utf8_that_is_not_is_read(tmp_path: Path) -> None:
+    data = _three(tmp_path)
+    second = _central(data, 1)
+    path = tmp_path / "a.zip"
+    path.write_bytes(_patched(_patched(data, second + 8, b"\x00\x08"), second + 48, b"\xe9"))
+    items = list(iter_items(path))
+    assert sorted(i.data or b"" for i in items) == [b"<1/>", b"<2/>", b"<3/>"]
+    assert [i.data for i in items if "\ufffd" in i.source] == [b"<2/>"]  # byte replaced
+    orjson.dumps([i.source for i in items])
+
+
+def test_a_zip_whose_manifest_member_is_damaged_still_gives_every_message(
+        tmp_path: Path) -> None:
+    data = _three(tmp_path, b'{"path": "m/2.xml"}\n')
+    path = tmp_path / "a.zip"
+    path.write_bytes(_patched(data, _central(data, 0) + 42, b"\xf0\xff\xff\x7f"))
+    items = list(iter_items(path))
+    assert sorted(i.data for i in items if i.data) == [b"<1/>", b"<2/>", b"<3/>"]
+    (failed,) = [i for i in items if i.data is None]
+    assert failed.error is not None and "manifest.jsonl" in failed.error
+
+
+def test_a_file_name_that_is_not_utf8_is_read_and_shown(tmp_path: Path) -> None:
+    """The OS hands such a name over with surrogates, which JSON cannot carry: the file is
+    read, and its source is written with escapes."""
+    root = tmp_path / "in"
+    root.mkdir()
+    with open(bytes(root) + b"/caf\xe9.xml", "wb") as f:
+        f.write(heen("jw", "301").xml())
+    settings = Settings(hmac_key=b"k" * 32)
+    (parsed,) = [Parser(settings)(unit)[0] for unit in units((root,), None, 25 << 20)]
+    assert isinstance(parsed, list)
+    assert parsed[0].source.endswith("caf\\udce9.xml")
+    orjson.dumps(parsed[0])
+
+
+def test_links_back_up_a_directory_tree_are_followed_once(tmp_path: Path) -> None:
+    root = tmp_path / "in"
+    (root / "m").mkdir(parents=True)
+    (root / "m" / "1.xml").write_bytes(b"<1/>")
+    (root / "m" / "a").symlink_to("..")
+    (root / "m" / "b").symlink_to("..")
+    assert [i.data for i in iter_items(root)] == [b"<1/>"]
