@@ -11,6 +11,7 @@ from dataclasses import MISSING, fields
 from datetime import date, datetime
 from typing import Any
 
+from streams.core.codes import BY_CODE
 from streams.core.model import Failure, Line, Message, Omvang, Parsed, RetourCode
 
 _SCALARS: dict[str, type] = {"str": str, "int": int, "bool": bool}
@@ -86,6 +87,7 @@ def from_json(raw: Any, source: str, data: bytes) -> Parsed:
             m: Message = _build(Message, raw)
             if m.domain not in ("jw", "wmo"):
                 raise _Invalid("domain: expected jw or wmo")
+            _consistent(m)
             return [m]
         if kind == "failure":
             f: Failure = _build(Failure, raw)
@@ -93,6 +95,38 @@ def from_json(raw: Any, source: str, data: bytes) -> Parsed:
         raise _Invalid('record: expected "message" or "failure"')
     except _Invalid as err:
         return invalid(str(err), source, data)
+
+
+# what the parser requires of each line (docs/decisions.md, mandatory fields), and the
+# engine reads without a second look
+_LINE_NEEDS: dict[str, tuple[str, ...]] = {
+    "301": ("toewijzing_key", "ingangsdatum"),
+    "305": ("begindatum", "status_aanlevering"),
+    "307": ("begindatum", "status_aanlevering", "einddatum"),
+}
+
+
+def _consistent(m: Message) -> None:
+    """A record's fields agree with each other as the parser makes them: types alone
+    let through a 301 that says it is a retour, or a start without a Begindatum, which
+    no message can give."""
+    mtype = BY_CODE.get(m.code)
+    if mtype is None or (mtype.domain, mtype.msg, mtype.is_retour) != (m.domain, m.msg,
+                                                                       m.retour):
+        raise _Invalid(f"code: {m.code} is no {m.domain} {m.msg}"
+                       f"{' retour' if m.retour else ''}")
+    if m.retour:
+        if m.heen_key is None:
+            raise _Invalid("heen_key: a retour names its heenbericht")
+        return
+    if m.msg != "319" and m.client is None:
+        raise _Invalid(f"client: a {m.msg} is about a client")
+    if m.msg in ("317", "319") and m.referentie_aanbieder is None:
+        raise _Invalid(f"referentie_aanbieder: a {m.msg} has one")
+    for line in m.lines:
+        for name in _LINE_NEEDS.get(m.msg, ()):
+            if getattr(line, name) is None:
+                raise _Invalid(f"lines: {name} may not be null in a {m.msg}")
 
 
 def reported(raw: Any) -> Failure | None:

@@ -13,7 +13,7 @@ from streams.app.records import FAILURE_KEY, Reported, Router, decode_input, fai
 from streams.core.events import UnitLinked, UnitUnlinked
 from streams.core.model import Failure, Message
 from streams.core.records import from_json
-from tests.conftest import heen
+from tests.conftest import D, heen
 
 
 def roundtrip(record: Message | Failure) -> Any:
@@ -39,6 +39,25 @@ def test_a_record_written_before_woonplaatsbeginsel_was_read_still_replays(
     assert isinstance(f, Failure) and f.detail == "missing field reden_afwijzing"
 
 
+@pytest.mark.parametrize(("msg", "field", "detail"), [
+    ("305", "begindatum", "lines: begindatum may not be null in a 305"),
+    ("307", "einddatum", "lines: einddatum may not be null in a 307"),
+    ("302", "heen_key", "heen_key: a retour names its heenbericht"),
+])
+def test_a_record_no_message_gives_is_refused(decoder: Any, msg: str, field: str,
+                                              detail: str) -> None:
+    h = heen("jw", str(int(msg) - 1) if msg == "302" else msg)
+    xml = h.retour("R", D) if msg == "302" else h.xml()
+    (m,) = decoder.parse(xml, "src", None)
+    raw = orjson.loads(orjson.dumps(m))
+    if field == "heen_key":
+        raw[field] = None
+    else:
+        raw["lines"][0][field] = None
+    f = from_json(raw, "x.jsonl:1", orjson.dumps(raw))
+    assert isinstance(f, Failure) and f.detail == detail
+
+
 def test_a_failure_record_stays_a_failure(decoder: Any) -> None:
     f = decoder.parse(b"<not xml", "src", None)
     assert isinstance(f, Failure)
@@ -52,11 +71,20 @@ def test_a_failure_record_stays_a_failure(decoder: Any) -> None:
     ({"client_index": "0"}, "client_index: expected int"),
     ({"domain": "zvw"}, "domain: expected jw or wmo"),
     ({"msg": None}, "msg: may not be null"),
+    # well typed, but no message gives it: the engine must never see such a record
+    ({"msg": "999"}, "code: 436 is no jw 999"),
+    ({"retour": True}, "code: 436 is no jw 301 retour"),
+    ({"client": None}, "client: a 301 is about a client"),
+    ({"lines": "toewijzing_key"}, "lines: toewijzing_key may not be null in a 301"),
+    ({"lines": "ingangsdatum"}, "lines: ingangsdatum may not be null in a 301"),
 ])
 def test_a_wrong_record_is_an_invalid_record_failure(decoder: Any, change: dict[str, Any],
                                                       detail: str) -> None:
     (m,) = decoder.parse(heen("jw", "301").xml(), "src", None)
     raw = {**orjson.loads(orjson.dumps(m)), **change}
+    if isinstance(change.get("lines"), str):  # that field of its first line null
+        raw["lines"] = orjson.loads(orjson.dumps(m))["lines"]
+        raw["lines"][0][change["lines"]] = None
     data = orjson.dumps(raw)
     f = from_json(raw, "x.jsonl:7", data)
     assert isinstance(f, Failure)
