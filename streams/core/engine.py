@@ -82,8 +82,10 @@ class Engine:
         if known is not None and (known.whole_rejected or known.rejected_lines):
             ctx.not_sent = retours.rejected_units(m, known)  # never counted, not undone
         if m.retour:  # a retour again changes nothing by itself: the first one counts
+            heen_key = m.heen_key or m.message_key
+            before = self._retour_of(heen_key)
             events = retours.on_retour(ctx, m)
-            after = self._after_retour(ctx, m.heen_key or m.message_key, None)
+            after = self._after_retour(ctx, heen_key, _reached(m, before))
             if not self.publish:
                 return events + after
             events = self._stamped(events, m.heen_key or m.message_key)
@@ -320,3 +322,13 @@ class Engine:
         alerts_from = shifted(clock.first, self.terms.alerts_from_days)
         return Context(self.store, self.due, self.calendar, self.terms, self.alerts,
                        clock.today, alerts_from)
+
+
+def _reached(m: Message, before: retours.Retour | None) -> tuple[str, ...] | None:
+    """The chains a retour record can change: all of the heenbericht's when it is the
+    first record of its retour to meet it (a header code such as 0001 reaches every
+    client), else only its own client's, whose lines it names. The records of a 2.x retour
+    on many clients then cost each one chain, not all of them (it was cubic)."""
+    if before is None or before.key != m.message_key or m.client is None:
+        return None
+    return (chain_key(m),)

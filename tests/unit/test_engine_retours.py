@@ -205,3 +205,19 @@ def test_a_2x_retour_on_several_clients_lists_every_rejecting_code(decoder: Any)
     assert raised.codes == ("9069",)  # the event, as the live topic has it
     stored = Alerts(store).get("retour_rejected", raised.subject)
     assert stored is not None and stored.codes == ("9069", "9019")
+
+
+def test_0001_on_a_retour_repeating_one_client_reaches_every_client(decoder: Any) -> None:
+    """A 2.x retour that repeats only the client it has a line remark on still rejects the
+    whole message with 0001 on its header (product.md §4): every client's toewijzingen are
+    not sent, also the one the retour does not repeat."""
+    h = heen("jw", "301", release="2.4", ident="T2")
+    h.clients = [h.clients[0], (BSN2, h.clients[0][1])]  # two lines each: n 0–1 and 2–3
+    retour = h.retour("R2", date(2024, 3, 5), header_codes=("0001",),
+                      line_codes={2: ("9019",)}, partial=True)
+    store = MemoryStore()
+    run_on([*at_all(decoder, h.xml(), MONDAY), *at_all(decoder, retour, date(2024, 3, 5))],
+           NOW, store)
+    chains = [c for k, c in store.scan("c/")]
+    assert len(chains) == 2
+    assert all(v.not_sent for c in chains for t in c.toewijzingen.values() for v in t.versions)
