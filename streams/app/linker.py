@@ -30,6 +30,7 @@ from streams.app.records import Output, Reported, Router, decode_input
 from streams.core.engine import Engine
 from streams.core.events import Alert, Event, TrajectoryUpdated
 from streams.core.model import Failure
+from streams.core.outputs import engine_failure
 from streams.core.ticks import Tick
 from streams.state.rocks import RocksDueIndex
 
@@ -173,7 +174,17 @@ class Linker:
             self.metrics.failure(record)
             outputs = [self.router.dead_letter(record, value)]
         else:
-            outputs = self.router.outputs(self._apply(part, record, caught_up))
+            try:
+                outputs = self.router.outputs(self._apply(part, record, caught_up))
+            except Exception as err:  # a bug: one record must not stop the partition (§8)
+                log.exception("partition %d offset %d: the engine failed; the input goes to "
+                              "the dead-letter topic", partition, offset)
+                failed = engine_failure(
+                    getattr(record, "source", f"{self.settings.topics.input}/{partition}/"
+                            f"{offset}"), getattr(record, "digest", ""),
+                    getattr(record, "received_at", None), err)
+                self.metrics.failure(failed)
+                outputs = [self.router.dead_letter(failed, value)]
         part.store.put(_NEXT, offset + 1)
         pending = part.pending
         pending.last, pending.inputs = offset, pending.inputs + 1

@@ -27,6 +27,7 @@ FailureReason = Literal[
     "invalid_bsn",  # a BSN that fails the elfproef
     "unreadable",  # the transport could not deliver the bytes (broken archive member)
     "invalid_record",  # a JSON record (replay input, input topic) of the wrong shape
+    "engine_error",  # the engine failed on it: a bug, kept with its input, not a stop
 ]
 
 

@@ -8,7 +8,7 @@ shells look it up in the final state with `trajectory_for`.
 from __future__ import annotations
 
 import zlib
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from streams.core.chain import Chain, Trajectory, ZorgLine
@@ -43,6 +43,15 @@ def step_record(s: StepMeasured) -> Record:
     return {"metric": s.metric, "subject": s.subject, "value": s.value, "unit": s.unit,
             "domain": s.domain, "gemeente": s.gemeente, "aanbieder": s.aanbieder,
             "msg": s.msg}
+
+
+def engine_failure(source: str, digest: str, received_at: datetime | None,
+                   err: BaseException) -> Failure:
+    """An input the engine failed on: a bug, never the input's fault alone. It becomes a
+    failure with its source, kept and counted like bad input, so that one record does not
+    stop the stream (product.md §8); what it changed before the error stays."""
+    return Failure("failure", "engine_error", f"{type(err).__name__}: {err}"[:300], source,
+                   digest, 0, received_at)
 
 
 def failure_record(f: Failure) -> Record:

@@ -39,7 +39,7 @@ from streams.core.events import (
 )
 from streams.core.frozen import record
 from streams.core.model import Failure, Message, Parsed
-from streams.core.outputs import alert_record, failure_record
+from streams.core.outputs import alert_record, engine_failure, failure_record
 from streams.replay import heap
 from streams.replay.finish import FILES, write_outputs
 from streams.replay.parallel import parsed_inputs
@@ -222,7 +222,12 @@ class Replay:
                 meta.messages[_type_of(m)] += 1
             meta.first_received = min(meta.first_received or m.received, m.received)
             meta.last_received = max(meta.last_received or m.received, m.received)
-            self._route(self.engine.apply(m))
+            try:
+                events = self.engine.apply(m)
+            except Exception as err:  # a bug must not stop the replay (product.md §8)
+                self._reject(engine_failure(m.source, m.digest, m.received_at, err), raw)
+                continue
+            self._route(events)
         watermark = self.engine.watermark()
         if watermark is not None:
             self._route(self.engine.tick(watermark))

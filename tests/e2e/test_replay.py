@@ -18,8 +18,12 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
+from streams.core.engine import Engine
+from streams.core.events import Event
+from streams.core.model import Message
 from streams.replay.finish import FILES, OutputPassFailed, write_outputs
-from streams.replay.run import META, hold_state
+from streams.replay.run import META, Replay, ReplayOptions, hold_state
+from streams.settings import Settings
 from streams.state.rocks import RocksStore
 from tests.conftest import BSN2, ROOT, heen
 
@@ -303,3 +307,29 @@ def test_a_2x_retour_rejecting_lines_of_two_clients_lists_both_codes(tmp_path: P
     replay(archive, "--out", out, "--alerts-from-days", "0")
     rejected = [a for a in records(out, "alerts.jsonl") if a["rule"] == "retour_rejected"]
     assert [a["codes"] for a in rejected] == [["9069", "9019"]]
+
+
+def test_an_input_the_engine_fails_on_is_a_reject_and_the_replay_goes_on(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """product.md §8: nothing stops a replay. An engine error is a bug; its input is kept
+    in rejects.jsonl with the reason (engine_error), and the next input is applied."""
+    archive = tmp_path / "in"
+    archive.mkdir()
+    (archive / "a.xml").write_bytes(heen("jw", "301", ident="BAD").xml())
+    (archive / "b.xml").write_bytes(heen("jw", "301", ident="OK").xml())
+    apply = Engine.apply
+
+    def failing(engine: Engine, m: Message) -> list[Event]:
+        if m.identificatie == "BAD":
+            raise AssertionError("a bug")
+        return apply(engine, m)
+
+    monkeypatch.setattr(Engine, "apply", failing)
+    out = tmp_path / "out"
+    opts = ReplayOptions(paths=(archive,), out=out, state=tmp_path / "state", workers=0)
+    Replay(Settings(hmac_key=b"k" * 32), opts).run()
+    (reject,) = records(out, "rejects.jsonl")
+    assert (reject["reason"], reject["detail"]) == ("engine_error", "AssertionError: a bug")
+    assert reject["source"].endswith("a.xml")
+    applied = sorted(k for t in records(out, "trajectories.jsonl") for k in t["toewijzingen"])
+    assert applied == ["jw:0363:1001", "jw:0363:1002"]  # those of the next input
