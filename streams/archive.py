@@ -160,15 +160,17 @@ def _missing(source: str, ts: datetime | None) -> Ref:
 
 
 def _dir_names(root: Path) -> Iterator[tuple[str, Ref]]:
-    """Every file below `root`, links followed, each directory once: a link back up the
-    tree (`a -> ..`) would otherwise make the walk endless."""
-    stack, seen = [root], {_identity(root)}
+    """Every file below `root`, links followed, but never into a directory the path
+    already passed through: a link back up the tree (`a -> ..`) would make the walk
+    endless. A link to elsewhere in the tree is read as before (its files are duplicates,
+    which change nothing)."""
+    stack: list[tuple[Path, frozenset[tuple[int, int]]]] = [(root, frozenset({_identity(root)}))]
     while stack:
-        for entry in sorted(Path(stack.pop()).iterdir()):
+        directory, above = stack.pop()
+        for entry in sorted(directory.iterdir()):
             if entry.is_dir():
-                if (found := _identity(entry)) not in seen:
-                    seen.add(found)
-                    stack.append(entry)
+                if (found := _identity(entry)) not in above:
+                    stack.append((entry, above | {found}))
             elif entry.is_file():
                 name = entry.relative_to(root).as_posix()
                 yield name, Ref(f"{root.as_posix()}/{name}", None, file=str(entry))

@@ -95,8 +95,10 @@ def _members_of(entries: Iterable[tuple[tuple[Any, ...], bytes, bytes]]
         if sig != b"PK\x01\x02":
             raise BadZip("bad central directory entry")
         flags = int.from_bytes(flags_raw, "little")
-        # a name that is not the UTF-8 its flag claims is kept readable, not refused
-        text = name.decode("utf-8", "replace") if flags & 0x800 else name.decode("cp437")
+        # a name that is not the UTF-8 its flag claims keeps its bytes (as surrogates, like
+        # a file name the OS cannot decode): two such names stay two members
+        text = name.decode("utf-8", "surrogateescape") if flags & 0x800 else \
+            name.decode("cp437")
         if text.endswith("/"):
             continue
         if _MAX32 in (csize, usize, offset):

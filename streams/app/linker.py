@@ -179,6 +179,7 @@ class Linker:
             except Exception as err:  # a bug: one record must not stop the partition (§8)
                 log.exception("partition %d offset %d: the engine failed; the input goes to "
                               "the dead-letter topic", partition, offset)
+                part.store.forget_decoded()  # what it changed without a put: not kept
                 failed = engine_failure(
                     getattr(record, "source", f"{self.settings.topics.input}/{partition}/"
                             f"{offset}"), getattr(record, "digest", ""),

@@ -5,6 +5,7 @@ werkdagen), OP271/OP272 (start/stop in 5), OP274/OP346 (answer in 5) count in th
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import date, timedelta
 
 _DAY = timedelta(days=1)
@@ -63,7 +64,7 @@ class Calendar:
         self._not = not_holidays
         self._years: dict[int, frozenset[date]] = {}
         self._due: dict[tuple[date, int], date] = {}  # every rule asks for the same few
-        self._closed: dict[int, int] = {}
+        self._weekdays_off: dict[int, tuple[date, ...]] = {}
 
     def holidays(self, year: int) -> frozenset[date]:
         found = self._years.get(year)
@@ -98,17 +99,16 @@ class Calendar:
         typo) costs no more than any other."""
         if b < a:
             return -self.between(b, a)
-        ends = {a.year, b.year}
-        off = sum(1 for year in ends for h in self._weekday_holidays(year) if a < h <= b)
-        off += sum(self._closed_weekdays(year) for year in range(a.year + 1, b.year))
+        first, last = self._closed(a.year), self._closed(b.year)
+        off = bisect_right(last, b) - bisect_right(first, a)  # within (a, b] of those years
+        if a.year != b.year:
+            off += len(first) + sum(len(self._closed(y)) for y in range(a.year + 1, b.year))
         return _weekdays_through(b) - _weekdays_through(a) - off
 
-    def _weekday_holidays(self, year: int) -> list[date]:
-        return [h for h in self.holidays(year) if h.year == year and h.weekday() < 5]
-
-    def _closed_weekdays(self, year: int) -> int:
-        """Holidays of `year` on a weekday (an int per year: cached for any year)."""
-        n = self._closed.get(year)
-        if n is None:
-            n = self._closed[year] = len(self._weekday_holidays(year))
-        return n
+    def _closed(self, year: int) -> tuple[date, ...]:
+        """The holidays of `year` on a weekday, sorted (a few dates a year: kept for any)."""
+        found = self._weekdays_off.get(year)
+        if found is None:
+            found = self._weekdays_off[year] = tuple(sorted(
+                h for h in self.holidays(year) if h.year == year and h.weekday() < 5))
+        return found

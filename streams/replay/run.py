@@ -117,6 +117,11 @@ def fingerprint(opts: ReplayOptions, settings: Settings) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
+def _identity(directory: Path) -> tuple[int, int]:
+    st = directory.stat()
+    return st.st_dev, st.st_ino
+
+
 def _stamp(p: Path) -> tuple[str, int, int]:
     stat = p.stat()
     return p.resolve().as_posix(), stat.st_size, stat.st_mtime_ns
@@ -131,14 +136,18 @@ def _tree(root: Path, skip: set[Path]) -> Iterator[object]:
     if manifest.is_file():
         yield _stamp(manifest)
     names = hashlib.sha256()
-    seen: set[tuple[int, int]] = set()  # each directory once, as the archive is read
-    for parent, dirs, files in os.walk(root, followlinks=True):
-        st = os.stat(parent)
-        if (st.st_dev, st.st_ino) in seen:
-            dirs[:] = []
-            continue
-        seen.add((st.st_dev, st.st_ino))
-        dirs[:] = sorted(d for d in dirs if Path(parent, d).resolve() not in skip)
+    above = {root.as_posix(): frozenset({_identity(root)})}  # as the archive is read: never
+    for parent, dirs, files in os.walk(root, followlinks=True):  # into a directory passed
+        path = Path(parent)
+        passed = above.pop(path.as_posix())
+        keep = []
+        for d in sorted(dirs):
+            child = path / d
+            if child.resolve() in skip or (found := _identity(child)) in passed:
+                continue
+            keep.append(d)
+            above[child.as_posix()] = passed | {found}
+        dirs[:] = keep
         names.update(os.fsencode(os.path.relpath(parent, root)) + b"/\0")
         for name in sorted(f for f in files if is_message_name(f)):
             names.update(os.fsencode(name) + b"\0")
@@ -225,6 +234,7 @@ class Replay:
             try:
                 events = self.engine.apply(m)
             except Exception as err:  # a bug must not stop the replay (product.md §8)
+                self.store.forget_decoded()  # what it changed without a put: not kept
                 self._reject(engine_failure(m.source, m.digest, m.received_at, err), raw)
                 continue
             self._route(events)

@@ -166,6 +166,14 @@ class StagedStore:
         self._dirty.clear()
         return changes
 
+    def forget_decoded(self) -> None:
+        """Drop the cache of decoded values. After the engine failed part way through an
+        input (engine_error), a value it changed in place without putting it back lives in
+        the cache only; dropped, the state is what was put, as after a restart."""
+        self._cache.clear()
+        self._sizes.clear()
+        self._cached_bytes = 0
+
     def _remember(self, key: str, value: Any, size: int) -> None:
         cache, sizes = self._cache, self._sizes
         cache[key] = value

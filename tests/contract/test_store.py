@@ -27,6 +27,13 @@ class Value:
     tags: tuple[str, ...] = ()
 
 
+@dataclass
+class Chained:
+    """A value the engine changes in place (a chain)."""
+
+    items: list[int]
+
+
 @pytest.fixture(params=["memory", "rocksdict", "rocksdict-committed"])
 def ports(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Store, DueIndex]]:
     """Memory; rocksdict with changes pending; rocksdict committing after every write."""
@@ -143,6 +150,18 @@ def test_the_cache_keeps_hot_values_not_absent_keys_least_recently_used_out(
     assert store.get("c/b") == Value(2)
     assert db.read == ["c/new", "c/b"]
     store.db = db.db
+    store.close()
+
+
+def test_forgetting_the_decoded_values_leaves_what_was_put(tmp_path: Path) -> None:
+    """After an engine_error: a value changed in place but never put back is not kept."""
+    store = RocksStore(tmp_path / "db")
+    store.put("c/a", Chained([1]))
+    store.commit()
+    store.get("c/a").items.append(2)  # changed in place, as the engine does, then no put
+    assert store.get("c/a") == Chained([1, 2])  # the cache hands out the same object
+    store.forget_decoded()
+    assert store.get("c/a") == Chained([1])
     store.close()
 
 

@@ -16,6 +16,7 @@ import pytest
 from streams.archive import Item, iter_items, parse_timestamp
 from streams.replay.source import Parser, units
 from streams.settings import Settings
+from streams.xmlio import shown
 from tests.conftest import heen
 
 FILES = {"msgs/b.xml": b"<b/>", "msgs/a.xml": b"<a/>", "msgs/c.xml": b"<c/>",
@@ -355,15 +356,20 @@ def test_a_damaged_zip_is_read_up_to_the_damage_and_says_so(tmp_path: Path,
     orjson.dumps([i.source for i in items])  # every name is text JSON can carry
 
 
-def test_a_zip_name_flagged_utf8_that_is_not_is_read(tmp_path: Path) -> None:
+def test_zip_names_flagged_utf8_that_are_not_are_read_each(tmp_path: Path) -> None:
+    """Their bytes are kept: two such names stay two messages; a record shows them as
+    escapes."""
     data = _three(tmp_path)
-    second = _central(data, 1)
+    for k, byte in ((1, b"\xff"), (2, b"\xfe")):
+        at = _central(data, k)
+        data = _patched(_patched(data, at + 8, b"\x00\x08"), at + 48, byte)
     path = tmp_path / "a.zip"
-    path.write_bytes(_patched(_patched(data, second + 8, b"\x00\x08"), second + 48, b"\xe9"))
+    path.write_bytes(data)
     items = list(iter_items(path))
     assert sorted(i.data or b"" for i in items) == [b"<1/>", b"<2/>", b"<3/>"]
-    assert [i.data for i in items if "\ufffd" in i.source] == [b"<2/>"]  # byte replaced
-    orjson.dumps([i.source for i in items])
+    assert sorted(shown(i.source).rpartition("!")[2] for i in items) == [
+        "m/1.xml", "m/\\udcfe.xml", "m/\\udcff.xml"]
+    orjson.dumps([shown(i.source) for i in items])
 
 
 def test_a_zip_whose_manifest_member_is_damaged_still_gives_every_message(
@@ -398,3 +404,17 @@ def test_links_back_up_a_directory_tree_are_followed_once(tmp_path: Path) -> Non
     (root / "m" / "a").symlink_to("..")
     (root / "m" / "b").symlink_to("..")
     assert [i.data for i in iter_items(root)] == [b"<1/>"]
+
+
+def test_a_link_to_elsewhere_in_the_tree_leaves_the_real_names_listed(tmp_path: Path) -> None:
+    """Only a link back up the path is cut: a link to another directory of the archive is
+    read as well, and the manifest's names still name the real files."""
+    root = tmp_path / "in"
+    (root / "msgs" / "2020").mkdir(parents=True)
+    (root / "msgs" / "2020" / "a.xml").write_bytes(b"<a/>")
+    (root / "zz").symlink_to("msgs")
+    (root / "manifest.jsonl").write_bytes(
+        b'{"path": "msgs/2020/a.xml", "received_at": "2020-03-02T09:00:00Z"}\n')
+    items = list(iter_items(root))
+    assert [(i.source.rsplit("/in/", 1)[1], i.error, i.received_at is not None)
+            for i in items] == [("msgs/2020/a.xml", None, True), ("zz/2020/a.xml", None, False)]
