@@ -85,12 +85,15 @@ class Engine:
             heen_key = m.heen_key or m.message_key
             before = self._retour_of(heen_key)
             events = retours.on_retour(ctx, m)
-            after = self._after_retour(ctx, heen_key, _reached(m, before))
+            reached = _reached(m, before)
+            after = self._after_retour(ctx, heen_key, reached)
             if not self.publish:
-                return events + after
-            events = self._stamped(events, m.heen_key or m.message_key)
-            # a rejecting retour changed the chains
-            return self._published(events + after, m.heen_key) if after else events
+                return events + (after or [])
+            events = self._stamped(events, heen_key)
+            # a rejecting retour changed the chains, perhaps a trajectory's record with no
+            # other event (a request not sent): the live topic gets the record as it is
+            return events if after is None else self._published(events + after, heen_key,
+                                                                reached)
         if m.client is None:  # a 319: no chain to remember it in
             seen = f"s/{m.message_key}#{m.client_index}"
             if self.store.get(seen) is not None:
@@ -105,7 +108,7 @@ class Engine:
             events, key = chain_events, chain_key(m)
         met = retours.on_heen(ctx, m, key, pending)  # its retour read before it, if any
         events += self._stamped(met, m.message_key) if met and self.publish else met
-        events += self._after_retour(ctx, m.message_key, (key,) if key else ())
+        events += self._after_retour(ctx, m.message_key, (key,) if key else ()) or []
         return self._published(events, m.message_key) if self.publish else events
 
     def _retour_of(self, heen_key: str) -> retours.Retour | None:
@@ -126,12 +129,14 @@ class Engine:
         return [replace(e, trajectory_id=tid) if tid and isinstance(e, UnitLinked | Alert)
                 and e.trajectory_id is None else e for e in events]
 
-    def _published(self, events: list[Event], heen_key: str | None) -> list[Event]:
+    def _published(self, events: list[Event], heen_key: str | None,
+                   only: tuple[str, ...] | None = None) -> list[Event]:
         """Live: the records of the trajectories that changed in the chains the message
-        reached, in place of the membership events."""
+        reached (`only` those, else all of the heenbericht's), in place of the membership
+        events."""
         heen: retours.Heen | None = self.store.get(f"h/{heen_key}")
         out: list[Event] = [e for e in events if not isinstance(e, TrajectoryUpdated)]
-        for key in heen.chains if heen is not None else ():
+        for key in (heen.chains if only is None else only) if heen is not None else ():
             chain: Chain | None = self.store.get(f"c/{key}")
             changed = [] if chain is None else outputs.published(chain)
             if changed:
@@ -140,17 +145,17 @@ class Engine:
         return out
 
     def _after_retour(self, ctx: Context, heen_key: str,
-                      only: tuple[str, ...] | None) -> list[Event]:
+                      only: tuple[str, ...] | None) -> list[Event] | None:
         """What a rejecting retour means for the chains of its heenbericht (or for `only`,
         the chain a record of the heenbericht just reached), once heen and retour have
         met: a 2.x 316 rejection code answers a request; other codes make units "not
-        sent"."""
+        sent". None when there is nothing of the kind (no chain was looked at)."""
         heen: retours.Heen | None = self.store.get(f"h/{heen_key}")
         if heen is None or heen.retour is None:
-            return []
+            return None
         r = heen.retour
         if not (r.whole_rejected or r.rejected_lines or r.refused_lines):
-            return []
+            return None
         events: list[Event] = []
         for key in heen.chains if only is None else only:
             chain: Chain | None = self.store.get(f"c/{key}")

@@ -106,7 +106,8 @@ def trajectory_event(chain: Chain, t: Trajectory) -> TrajectoryUpdated:
         tuple(t.toewijzingen), tuple(t.requests), tuple(t.merged),
         next((v.categorie for v in care), None) or _categorie(chain, t),
         # a request its retour rejected (0001) was never sent: the one sent again counts
-        min((r.received for r in requests if not r.not_sent), default=None),
+        min((r.received for r in requests if not r.not_sent),
+            default=min((r.received for r in requests), default=None)),
         _assigned(chain, t),
         min((v.ingangsdatum for v in care), default=None),
         None if any(v.einddatum is None for v in care) else max(

@@ -134,7 +134,9 @@ def stop_ends_start(ctx: Context, chain: Chain, z: ZorgLine) -> list[Event]:
 def assignment_care(ctx: Context, chain: Chain, key: str) -> list[Event]:
     """Toewijzing Ingangsdatum → earliest Begindatum among its current starts (days). The
     message that completed it (product.md §6) is the start with that Begindatum, or the
-    301 of the version in force when that was received later."""
+    301 that first gave the Ingangsdatum in force when that was received later: a 301
+    that repeats the toewijzing (a snapshot, domain.md §6) or only extends it completes
+    nothing."""
     t = chain.toewijzingen[key]
     v = t.current()
     starts = [z for z in chain.zorg.values()
@@ -142,7 +144,10 @@ def assignment_care(ctx: Context, chain: Chain, key: str) -> list[Event]:
     if v is None or not starts:
         return forget(ctx, chain, "assignment_care", key)
     first = min(starts, key=lambda z: (z.begindatum, z.received, z.line_key))
-    msg = completing((first.received, first.message_key), (v.received, v.message_key))
+    origin = min((x for x in t.versions if not x.not_sent and x.ingangsdatum == v.ingangsdatum),
+                 key=lambda x: (x.received, x.line_key), default=v)
+    msg = completing((first.received, first.message_key),
+                     (origin.received, origin.message_key))
     return measure(ctx, "assignment_care", key, (first.begindatum - v.ingangsdatum).days,
                    "days", chain.domain, chain.gemeente, chain.aanbieder, msg)
 

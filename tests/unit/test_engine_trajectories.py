@@ -258,3 +258,40 @@ def test_requested_is_when_the_request_sent_again_was_received(decoder: Any) -> 
                                (again, date(2024, 1, 9), False),
                                (answer, date(2024, 1, 11), False)]).values()
     assert (final.status, final.requested) == ("assigned", date(2024, 1, 9))
+
+
+def test_a_request_never_sent_keeps_its_received_date(decoder: Any) -> None:
+    """Only requests sent count for `requested`; a trajectory of requests none of which
+    was sent (0001) still tells when it was received."""
+    lines = [(BSN, [Aangevraagd("REF-1", "45", "45A01", date(2024, 2, 1))])]
+    first = Heen(head("jw", "315", ident="V1", day=D), lines)
+    (final,) = _told(decoder, [(first, D, False), (first, date(2024, 1, 4), True)]).values()
+    assert (final.status, final.requested) == ("requested", D)
+
+
+def test_live_tells_a_record_a_rejecting_retour_changes_without_other_events(
+        decoder: Any) -> None:
+    """A 0001 on a request sent again later moves `requested` and raises nothing: the
+    live topic must still get the record the replay's file will hold."""
+    lines = [(BSN, [Aangevraagd("REF-1", "45", "45A01", date(2024, 2, 1))])]
+    first = Heen(head("jw", "315", ident="V1", day=D), lines)
+    again = Heen(head("jw", "315", ident="V2", day=date(2024, 1, 5)), lines)
+    told = _told(decoder, [(first, D, False), (again, date(2024, 1, 5), False),
+                           (first, date(2024, 1, 8), True)])
+    merged = {old for t in told.values() for old in t.merged}
+    assert [(t.requests, t.requested) for t in told.values()
+            if t.trajectory_id not in merged] == [
+        (("jw:446:12345678:V1:2024-01-02#0", "jw:446:12345678:V2:2024-01-05#0"),
+         date(2024, 1, 5))]
+
+
+def test_live_tells_assigned_moving_when_the_first_301_was_not_sent(decoder: Any) -> None:
+    """The first 301 rejected whole (0001) after a second one was sent: `assigned` moves
+    to the second, and nothing else happens; the live topic must tell it."""
+    t1 = t("1", date(2024, 2, 1), date(2024, 6, 30))
+    first = Heen(head("jw", "301", ident="A", day=D), [(BSN, [t1])])
+    second = Heen(head("jw", "301", ident="B", day=date(2024, 1, 9)),
+                  [(BSN, [t("1", date(2024, 2, 1), date(2024, 6, 30), stamp=date(2024, 1, 9))])])
+    told = _told(decoder, [(first, D, False), (second, date(2024, 1, 9), False),
+                           (first, date(2024, 1, 10), True)])
+    assert [x.assigned for x in told.values()] == [date(2024, 1, 9)]

@@ -1091,3 +1091,24 @@ def test_msg_names_the_message_received_last_of_the_two_a_step_needs(decoder: An
             "jw:438:12345678:B:2024-03-14")
         # received the same day: the start, which the measurement awaits
         assert named[("assignment_care", "jw:0363:1002")] == "jw:438:12345678:E:2024-03-15"
+
+
+def test_a_301_that_repeats_the_toewijzing_completes_no_measurement(decoder: Any) -> None:
+    """A 301 is a snapshot (domain.md §6): sent again unchanged, or only extended, it does
+    not complete assignment → care again; one that moves the Ingangsdatum does."""
+    later = date(2024, 3, 20)
+    base = [msg(decoder, "301", [T], date(2024, 3, 1), "A"),
+            msg(decoder, "305", [S], date(2024, 3, 12), "B")]
+    repeats = [msg(decoder, "301", [replace(T, toewijzingsdatum=later)], later, "R"),
+               msg(decoder, "301", [replace(T, toewijzingsdatum=later, einddatum=None)],
+                   later, "X")]
+    moved = msg(decoder, "301", [replace(T, toewijzingsdatum=later,
+                                         ingangsdatum=date(2024, 3, 5))], later, "M")
+
+    def named(inputs: list[Message]) -> tuple[int, str]:
+        (last,) = [e for e in replay(inputs) if isinstance(e, StepMeasured)
+                   and e.metric == "assignment_care"][-1:]
+        return last.value, last.msg
+
+    assert named([*base, *repeats]) == (7, "jw:438:12345678:B:2024-03-12")
+    assert named([*base, moved]) == (6, "jw:436:0363:M:2024-03-20")
