@@ -26,8 +26,9 @@ LISTS: dict[str, str] = {
     "tewijzigenproducten": "tewijzigenproduct",
     "nieuweproducten": "nieuwproduct",
 }
-# where lists may sit below a client (2.x 301 may nest them in Beschikking; 317 in Verzoek)
-_DESCEND = frozenset({"beschikking", "verzoek"})
+# where lists may sit below a client (2.x 301 may nest them in Beschikking, some producers
+# in its BeschiktProduct; 317 in Verzoek)
+_DESCEND = frozenset({"beschikking", "verzoek", "beschiktproducten", "beschiktproduct"})
 # 305/307/315 write the toewijzing's (requested) start as plain Ingangsdatum in 2.0
 _INGANG_IS_TOEWIJZING = frozenset({"305", "307", "315"})
 _XS_INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)

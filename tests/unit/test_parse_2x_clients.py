@@ -70,3 +70,23 @@ def test_several_clients_without_the_clienten_wrapper_are_all_read(decoder: Any)
     assert first.client != second.client
     assert [ln.n for ln in second.lines] == [len(first.lines) + i
                                              for i in range(len(second.lines))]
+
+
+def test_2x_lines_nested_in_a_beschikt_product_are_read(decoder: Any) -> None:
+    """Some producers put the ToegewezenProducten inside Beschikking/BeschiktProducten/
+    BeschiktProduct; they are the message's lines all the same (the BeschiktProduct is
+    none, product.md §2)."""
+    xml = heen("wmo", "301", "2.4").xml()
+    nested = xml.replace(
+        b"<wmo301:ToegewezenProducten>",
+        b"<wmo301:BeschiktProducten><wmo301:BeschiktProduct><wmo301:Product>"
+        b"<iwmo:Categorie>45</iwmo:Categorie></wmo301:Product>"
+        b"<wmo301:ToegewezenProducten>", 1).replace(
+        b"</wmo301:ToegewezenProducten>",
+        b"</wmo301:ToegewezenProducten></wmo301:BeschiktProduct></wmo301:BeschiktProducten>",
+        1)
+    (flat,) = decoder.parse(xml, "x.xml")
+    (m,) = decoder.parse(nested, "x.xml")
+    assert [(ln.line_key, ln.toewijzing_key) for ln in m.lines] == [
+        (ln.line_key, ln.toewijzing_key) for ln in flat.lines]
+    assert len(m.lines) == 2
