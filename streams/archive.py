@@ -164,19 +164,21 @@ def _dir_names(root: Path) -> Iterator[tuple[str, Ref]]:
     already passed through: a link back up the tree (`a -> ..`) would make the walk
     endless. A link to elsewhere in the tree is read as before (its files are duplicates,
     which change nothing)."""
-    stack: list[tuple[Path, frozenset[tuple[int, int]]]] = [(root, frozenset({_identity(root)}))]
+    start = frozenset({directory_identity(root)})
+    stack: list[tuple[Path, frozenset[tuple[int, int]]]] = [(root, start)]
     while stack:
         directory, above = stack.pop()
         for entry in sorted(directory.iterdir()):
             if entry.is_dir():
-                if (found := _identity(entry)) not in above:
+                if (found := directory_identity(entry)) not in above:
                     stack.append((entry, above | {found}))
             elif entry.is_file():
                 name = entry.relative_to(root).as_posix()
                 yield name, Ref(f"{root.as_posix()}/{name}", None, file=str(entry))
 
 
-def _identity(directory: Path) -> tuple[int, int]:
+def directory_identity(directory: Path) -> tuple[int, int]:
+    """(device, inode): the same directory under any name or link."""
     st = directory.stat()
     return st.st_dev, st.st_ino
 

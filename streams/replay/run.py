@@ -25,7 +25,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from streams.archive import is_message_name
+from streams.archive import directory_identity, is_message_name
 from streams.core.config import Terms
 from streams.core.engine import Engine
 from streams.core.events import (
@@ -117,11 +117,6 @@ def fingerprint(opts: ReplayOptions, settings: Settings) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-def _identity(directory: Path) -> tuple[int, int]:
-    st = directory.stat()
-    return st.st_dev, st.st_ino
-
-
 def _stamp(p: Path) -> tuple[str, int, int]:
     stat = p.stat()
     return p.resolve().as_posix(), stat.st_size, stat.st_mtime_ns
@@ -136,14 +131,15 @@ def _tree(root: Path, skip: set[Path]) -> Iterator[object]:
     if manifest.is_file():
         yield _stamp(manifest)
     names = hashlib.sha256()
-    above = {root.as_posix(): frozenset({_identity(root)})}  # as the archive is read: never
-    for parent, dirs, files in os.walk(root, followlinks=True):  # into a directory passed
+    # as the archive is read: links followed, never into a directory the path passed
+    above = {root.as_posix(): frozenset({directory_identity(root)})}
+    for parent, dirs, files in os.walk(root, followlinks=True):
         path = Path(parent)
         passed = above.pop(path.as_posix())
         keep = []
         for d in sorted(dirs):
             child = path / d
-            if child.resolve() in skip or (found := _identity(child)) in passed:
+            if child.resolve() in skip or (found := directory_identity(child)) in passed:
                 continue
             keep.append(d)
             above[child.as_posix()] = passed | {found}

@@ -333,3 +333,16 @@ def test_an_input_the_engine_fails_on_is_a_reject_and_the_replay_goes_on(
     assert reject["source"].endswith("a.xml")
     applied = sorted(k for t in records(out, "trajectories.jsonl") for k in t["toewijzingen"])
     assert applied == ["jw:0363:1001", "jw:0363:1002"]  # those of the next input
+
+
+def test_a_directory_archive_with_a_link_back_up_the_tree_replays(tmp_path: Path) -> None:
+    """Links are followed, never into a directory the path passed already: `a -> ..` twice
+    made the walk (and the state's fingerprint) branch without end."""
+    archive = tmp_path / "in"
+    (archive / "m").mkdir(parents=True)
+    (archive / "m" / "a.xml").write_bytes(heen("jw", "301", ident="A").xml())
+    (archive / "m" / "up").symlink_to("..")
+    (archive / "m" / "again").symlink_to("..")
+    out = tmp_path / "out"
+    replay(archive, "--out", out)
+    assert json.loads((out / "summary.json").read_text())["messages"]["total"] == 1
