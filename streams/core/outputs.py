@@ -49,7 +49,7 @@ def engine_failure(source: str, digest: str, received_at: datetime | None,
                    err: BaseException) -> Failure:
     """An input the engine failed on: a bug, never the input's fault alone. It becomes a
     failure with its source, kept and counted like bad input, so that one record does not
-    stop the stream (product.md §8); what it changed before the error stays."""
+    stop the stream (product.md §8); what it put before the error stays."""
     return Failure("failure", "engine_error", f"{type(err).__name__}: {err}"[:300], source,
                    digest, 0, received_at)
 
