@@ -218,7 +218,8 @@ class Engine:
         if m.msg == "301":
             events, moved = toewijzingen.on_301(ctx, chain, m)
             events += zorg_terms.rejudge_starts(ctx, chain, moved.first) if moved.first else []
-            for toewijzing in sorted(moved.current):  # its Ingangsdatum may have changed
+            # its Ingangsdatum may have changed, or the 301 that completed the measurement
+            for toewijzing in sorted(moved.current | moved.earlier):
                 events += zorg_terms.assignment_care(ctx, chain, toewijzing)
             events += zorg.relink(ctx, chain)
             events += requests.relink(ctx, chain)

@@ -44,16 +44,18 @@ def _time_order(tijd: str | None) -> str:
 class Moved:
     """Toewijzingen already known that a 301 changed: their first receipt moved (their
     starts are judged again, OP271), or their version in force (assignment → care is
-    measured again from its Ingangsdatum)."""
+    measured again from its Ingangsdatum), or a version came that was received before one
+    already read (the 301 that completed assignment → care may be another, §6 `msg`)."""
 
     first: set[str]
     current: set[str]
+    earlier: set[str]
 
 
 def on_301(ctx: Context, chain: Chain, m: Message) -> tuple[list[Event], Moved]:
     """The 301's versions; returns the events and what moved."""
     events: list[Event] = []
-    moved = Moved(set(), set())
+    moved = Moved(set(), set(), set())
     for line in m.lines:
         assert line.toewijzing_key is not None  # the parser gives every 301 line a key
         toewijzing = chain.toewijzingen.get(line.toewijzing_key)
@@ -63,6 +65,8 @@ def on_301(ctx: Context, chain: Chain, m: Message) -> tuple[list[Event], Moved]:
         first = toewijzing.first_received if toewijzing.versions else None
         version = version_of(m, line)
         version.not_sent = line.line_key in ctx.not_sent  # its retour, read first
+        if any(v.received > version.received for v in toewijzing.versions):
+            moved.earlier.add(toewijzing.key)
         toewijzing.versions.append(version)
         rule = "toewijzingnummer" if line.toewijzing_nummer else "beschikking"
         chain.links[line.line_key] = UnitLinked(line.line_key, "line", toewijzing.key, None, rule)

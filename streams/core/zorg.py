@@ -20,13 +20,13 @@ from streams.core.steps import forget
 from streams.core.toewijzingen import start_due
 from streams.core.zorg_keys import (
     TEMPORARY,
-    better_link,
     early_withdrawal,
     find_start,
     find_toewijzing,
     numbered,
     same_product,
     stopped,
+    stronger_key,
     waiting,
 )
 from streams.core.zorg_terms import (
@@ -108,8 +108,12 @@ def relink(ctx: Context, chain: Chain) -> list[Event]:
     events: list[Event] = []
     # starts first: a stop waiting with them can then name its start in the same pass
     for z in sorted(chain.zorg.values(), key=lambda z: (z.msg, z.received, z.line_key)):
-        if better_link(chain, z) is not None:
+        stronger = stronger_key(chain, z)
+        if stronger is not None and stronger[0] != z.toewijzing:
             events += _move(ctx, chain, z)
+        elif stronger is not None:  # the same toewijzing: its link names the stronger key,
+            z.rule = stronger[1]  # as if that had been read first (any reading order)
+            events += try_link(ctx, chain, z)
         elif z.toewijzing is None or (z.msg == "307" and z.start is None):
             events += try_link(ctx, chain, z)
     return events

@@ -39,15 +39,16 @@ def find_toewijzing(chain: Chain, z: ZorgLine) -> tuple[str, str] | None:
 _RANK = {"periode": 0, "beschikking": 1, "toewijzingnummer": 2}
 
 
-def better_link(chain: Chain, z: ZorgLine) -> str | None:
-    """The toewijzing that a stronger key of a linked line names now, if another: a 2.x
-    line linked by its period or its Beschikking before the 301 it names was read."""
+def stronger_key(chain: Chain, z: ZorgLine) -> tuple[str, str] | None:
+    """(toewijzing, rule) that a stronger key of a linked line names now, if any: a 2.x
+    line linked by its period or its Beschikking before the 301 it names was read. The
+    toewijzing may be the one it has: then only the rule that links it is stronger."""
     if z.toewijzing is None or z.rule not in ("periode", "beschikking"):
         return None
     found = find_toewijzing(chain, z)
-    if found is None or found[0] == z.toewijzing or _RANK[found[1]] <= _RANK[z.rule]:
+    if found is None or _RANK[found[1]] <= _RANK[z.rule]:
         return None
-    return found[0]
+    return found
 
 
 def by_beschikking(chain: Chain, z: ZorgLine) -> str | None:

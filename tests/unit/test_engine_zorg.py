@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
+from itertools import permutations
 from typing import Any
 
 import pytest
@@ -1112,3 +1113,35 @@ def test_a_301_that_repeats_the_toewijzing_completes_no_measurement(decoder: Any
 
     assert named([*base, *repeats]) == (7, "jw:438:12345678:B:2024-03-12")
     assert named([*base, moved]) == (6, "jw:436:0363:M:2024-03-20")
+
+
+def test_the_msg_of_assignment_care_does_not_hang_on_reading_order(decoder: Any) -> None:
+    """The first 301 read after its start and its extension still completed the
+    measurement: the start, received after it, names it in every order."""
+    inputs = [msg(decoder, "301", [T], date(2024, 3, 1), "A"),
+              msg(decoder, "305", [S], date(2024, 3, 12), "B"),
+              msg(decoder, "301", [replace(T, toewijzingsdatum=date(2024, 4, 2),
+                                           einddatum=date(2024, 9, 30))], date(2024, 4, 2), "X")]
+    for order in permutations(inputs):
+        (last,) = [e for e in replay(list(order)) if isinstance(e, StepMeasured)
+                   and e.metric == "assignment_care"][-1:]
+        assert (last.value, last.msg) == (7, "jw:438:12345678:B:2024-03-12"), order
+
+
+def test_a_2x_start_keeps_the_strongest_key_of_its_toewijzing_in_any_order(
+        decoder: Any) -> None:
+    """A 2.4 start without a number names its toewijzing by Beschikking; read before the
+    2.4 301 that carries that Beschikking (after a 3.0 301 of the same number without it),
+    it first links by its period. The link moves to the stronger key when it can, also
+    when the toewijzing stays the same (product.md §3: a link made later is made then)."""
+    ingang = date(2020, 9, 1)
+    numbered = Toegewezen("7001", "45", "45A48", date(2020, 8, 31), ingang, date(2021, 6, 30),
+                          beschikking="B9")
+    in_30 = replace(numbered, toewijzingsdatum=date(2021, 2, 26), beschikking=None)
+    start = Start(None, "45", "45A48", ingang, date(2020, 9, 7), beschikking="B9")
+    inputs = [msg(decoder, "301", [numbered], date(2020, 8, 31), "A", "2.4"),
+              msg(decoder, "305", [start], date(2020, 9, 8), "B", "2.4", "example"),
+              msg(decoder, "301", [in_30], date(2021, 2, 26), "C", "3.0")]
+    for order in permutations(inputs):
+        assert links(replay(list(order)))["jw:438:12345678:B:2020-09-08#0"] == (
+            "jw:0363:7001", "beschikking", None), order
