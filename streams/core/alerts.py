@@ -19,6 +19,8 @@ from streams.core.events import Alert, Event
 from streams.core.frozen import record
 from streams.core.store import Store
 
+REFRESHED = "A/"  # alert ids whose open alert was brought up to date
+
 
 def alert_id(rule: str, subject: str) -> str:
     return f"{rule}:{hashlib.sha256(subject.encode()).hexdigest()[:20]}"
@@ -44,12 +46,14 @@ class Alerts:
     def raise_(self, rule: str, subject: str, party: Party, due: date | None, today: date,
                alerts_from: date, *, late: int | None = None,
                codes: tuple[str, ...] = ()) -> list[Event]:
-        """The alert, unless its due date lies before alerts_from or it is open already."""
+        """The alert, unless its due date lies before alerts_from or it is open already (then
+        it is brought up to date without an event, `_refresh`)."""
         if due is not None and due < alerts_from:
             return []  # archive edge: the chain started before the run (product.md §4)
         aid = alert_id(rule, subject)
         known: Alert | None = self.store.get(f"a/{aid}")
         if known is not None and known.status == "raised":
+            self._refresh(known, due, late, codes)
             return []
         alert = Alert(aid, rule, subject, "raised", party.domain, party.gemeente,
                       party.aanbieder, party.client, party.trajectory_id, due, today, late,
@@ -57,15 +61,19 @@ class Alerts:
         self.store.put(f"a/{aid}", alert)
         return [alert]
 
-    def add_codes(self, rule: str, subject: str, codes: tuple[str, ...]) -> None:
-        """More codes for an open alert, kept without an event: the next record of a 2.x
-        retour with several clients (the replay's alerts.jsonl lists them all)."""
-        aid = alert_id(rule, subject)
-        known: Alert | None = self.store.get(f"a/{aid}")
-        if known is not None and known.status == "raised":
-            merged = tuple(dict.fromkeys(known.codes + codes))
-            if merged != known.codes:
-                self.store.put(f"a/{aid}", replace(known, codes=merged))
+    def _refresh(self, known: Alert, due: date | None, late: int | None,
+                 codes: tuple[str, ...]) -> None:
+        """An open alert judged again: its due date and lateness as they stand now (an
+        earlier partner read later), and every code (the next record of a 2.x retour with
+        several clients). Kept without an event, and listed under `A/`: the replay's
+        alerts.jsonl gives the alert's raised record these values, so that they do not
+        hang on reading order; the live topic keeps the record it sent."""
+        fresh = replace(known, due=known.due if due is None else due,
+                        late_werkdagen=known.late_werkdagen if late is None else late,
+                        codes=tuple(dict.fromkeys(known.codes + codes)))
+        if fresh != known:
+            self.store.put(f"a/{known.alert_id}", fresh)
+            self.store.put(f"{REFRESHED}{known.alert_id}", True)
 
     def get(self, rule: str, subject: str) -> Alert | None:
         """The alert as it stands (open or resolved), if it was raised in this run."""

@@ -139,12 +139,11 @@ def on_retour(ctx: Context, m: Message) -> list[Event]:
     first = (heen.retour if heen else pending) or retour
     events: list[Event] = []
     if retour.rejecting and first.key == retour.key:  # only the retour that counts; raised
-        raised = ctx.alerts.raise_(  # even when the heenbericht is absent (product.md §4)
+        # raised even when the heenbericht is absent (product.md §4); raised by an earlier
+        # client's record, it takes this one's codes too ("codes listed in the alert")
+        events += ctx.alerts.raise_(
             "retour_rejected", retour.heen_key, heen.party if heen else retour.party, None,
             ctx.today, ctx.alerts_from, codes=retour.rejecting)
-        if not raised:  # raised by an earlier client's record: "codes listed in the alert"
-            ctx.alerts.add_codes("retour_rejected", retour.heen_key, retour.rejecting)
-        events += raised
     if heen is None:
         if pending is None:
             ctx.store.put(f"p/{retour.heen_key}", retour)

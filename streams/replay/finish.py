@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from streams.core.alerts import REFRESHED
 from streams.core.events import Alert
 from streams.core.outputs import link_record, step_record, trajectory_record
 from streams.core.retours import retour_link
@@ -152,14 +153,23 @@ class _Final:
         """alerts.jsonl in event order, each with the trajectory of its subject in the final
         state (else its own id, mapped through the merges). Alerts are few (one per ~15
         inputs), so each subject is looked up in the index rather than merged with it."""
+        refreshed = {key[len(REFRESHED):] for key, _ in self.store.scan(REFRESHED)}
         for line in _lines(part):
             a = orjson.loads(line)
             a["trajectory_id"] = self._subject(a["subject"]) or self._merged(a["trajectory_id"])
-            if a["rule"] == "retour_rejected":  # every client's codes (Alerts.add_codes)
-                final: Alert | None = self.store.get(f"a/{a['alert_id']}")
-                a["codes"] = list(final.codes) if final is not None else a["codes"]
+            if a["alert_id"] in refreshed:
+                self._refreshed(a)
             self.figures.alert(a)
             yield orjson.dumps(a) + b"\n"
+
+    def _refreshed(self, a: dict[str, Any]) -> None:
+        """An alert brought up to date while open (Alerts._refresh): its last raised record
+        gets the due date, lateness and codes it ended with."""
+        final: Alert | None = self.store.get(f"a/{a['alert_id']}")
+        last_raise = final is not None and a["raised"] == final.raised.isoformat()
+        if final is not None and last_raise and a["status"] == "raised":
+            a.update(due=final.due.isoformat() if final.due else None,
+                     late_werkdagen=final.late_werkdagen, codes=list(final.codes))
 
     def _subject(self, subject: str) -> str | None:
         """The trajectory of `subject`: its first entry in the index, as `subjects` gives."""

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,9 @@ from streams.replay.finish import FILES, OutputPassFailed, write_outputs
 from streams.replay.run import META, Replay, ReplayOptions, hold_state
 from streams.settings import Settings
 from streams.state.rocks import RocksStore
-from tests.conftest import BSN2, ROOT, heen
+from streams.testing.lines import Start, Toegewezen
+from streams.testing.messages import Heen
+from tests.conftest import BSN, BSN2, ROOT, head, heen
 
 SAMPLE = ROOT / "samples" / "sample.zip"
 EXPECTED = ROOT / "samples" / "sample.zip.expected"
@@ -346,3 +349,32 @@ def test_a_directory_archive_with_a_link_back_up_the_tree_replays(tmp_path: Path
     out = tmp_path / "out"
     replay(archive, "--out", out)
     assert json.loads((out / "summary.json").read_text())["messages"]["total"] == 1
+
+
+def test_an_open_alert_ends_with_the_values_of_receipt_order(tmp_path: Path) -> None:
+    """start_late is judged from the toewijzing's first 301 by receipt. Read after the
+    extension and the start, that 301 moves the due date of the raised alert: alerts.jsonl
+    gives its raised record the due date and lateness it ends with, in every order."""
+    t1 = Toegewezen("1001", "45", "45A48", date(2020, 10, 22), date(2020, 10, 26),
+                    date(2021, 4, 8))
+    t2 = replace(t1, toewijzingsdatum=date(2020, 11, 10), einddatum=date(2021, 6, 30))
+    start = Start("1001", "45", "45A48", date(2020, 10, 26), date(2020, 11, 9))
+    files = {"a.xml": ("301", [t1], date(2020, 10, 23), "A"),
+             "b.xml": ("301", [t2], date(2020, 11, 10), "B"),
+             "c.xml": ("305", [start], date(2020, 11, 20), "C")}
+    seen = []
+    for order in (["a.xml", "b.xml", "c.xml"], ["b.xml", "c.xml", "a.xml"]):
+        archive = tmp_path / "-".join(order)
+        archive.mkdir()
+        lines = []
+        for name in order:
+            kind, product_lines, day, ident = files[name]
+            h = Heen(head("jw", kind, ident=ident, day=day), [(BSN, product_lines)])
+            (archive / name).write_bytes(h.xml())
+            lines.append(json.dumps({"path": name, "received_at": f"{day}T10:00:00Z"}))
+        (archive / "manifest.jsonl").write_text("\n".join(lines) + "\n")
+        out = archive.with_suffix(".out")
+        replay(archive, "--out", out, "--alerts-from-days", "0", "--allowed-lateness", "400")
+        seen.append([(a["status"], a["due"], a["late_werkdagen"])
+                     for a in records(out, "alerts.jsonl") if a["rule"] == "start_late"])
+    assert seen[0] == seen[1] == [("raised", "2020-11-16", 4)]
