@@ -56,6 +56,9 @@ def zip_members(path: Path) -> Iterator[ZipMember]:
     return _members(f, offset, size)
 
 
+_CUT = (struct.error, ValueError, OverflowError)  # a record cut short, an offset past 2⁶³
+
+
 def _damaged(err: Exception) -> BadZip:
     return err if isinstance(err, BadZip) else BadZip(f"damaged archive ({err})")
 
@@ -137,7 +140,7 @@ def _directory(f: BinaryIO) -> tuple[int, int]:
     """(offset, size) of the central directory, from the (zip64) end record."""
     try:
         return _end_record(f)
-    except (struct.error, ValueError, OverflowError) as err:  # cut short, offsets past 2⁶³
+    except _CUT as err:
         raise _damaged(err) from None
 
 
@@ -227,7 +230,7 @@ def member_lines(path: Path, m: ZipMember) -> Iterator[bytes]:
         try:
             f.seek(m.offset)
             sig, nlen, elen = _LOCAL.unpack(f.read(_LOCAL.size))
-        except (struct.error, ValueError, OverflowError) as err:
+        except _CUT as err:
             raise _damaged(err) from None
         if sig != b"PK\x03\x04":
             raise BadZip("bad local header")
