@@ -69,6 +69,15 @@ def options(block_cache_mib: int = 96, write_buffer_mib: int = 32, *,
     return opts
 
 
+def open_db(path: Path, opts: Options, access: AccessType | None = None) -> Rdict:
+    """`opts` for the database, new or existing. Reopening an existing one, rocksdict
+    otherwise takes the column family's options from the database's OPTIONS file, where
+    a Bloom filter and a block cache do not survive: a resumed replay then read with an
+    8 MiB cache and no filters, 270 µs for a key that is absent instead of 1.3 µs."""
+    return Rdict(str(path), opts, column_families={"default": opts},
+                 access_type=access or AccessType.read_write())
+
+
 class StagedStore:
     """The Store port over an open RocksDB database, with a write-back layer and a small
     cache of decoded values (the engine reads the same chain many times in a row). How the
@@ -196,7 +205,7 @@ class RocksStore(StagedStore):
         output pass); nothing can be committed."""
         path.mkdir(parents=True, exist_ok=True)
         access = AccessType.read_only() if read_only else AccessType.read_write()
-        db = Rdict(str(path), options(block_cache_mib, write_buffer_mib), access_type=access)
+        db = open_db(path, options(block_cache_mib, write_buffer_mib), access)
         super().__init__(db, cache_entries=cache_entries, cache_bytes=cache_bytes, hot=hot)
 
     def commit(self, meta: dict[str, Any] | None = None) -> None:

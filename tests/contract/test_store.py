@@ -107,6 +107,21 @@ def test_commit_is_atomic_and_survives_a_reopen(tmp_path: Path) -> None:
     again.close()
 
 
+@pytest.mark.parametrize("read_only", [False, True])
+def test_a_reopened_database_keeps_its_cache_and_bloom_filters(tmp_path: Path,
+                                                                read_only: bool) -> None:
+    """A resumed replay and the output pass reopen the state: with the options it was made
+    with, not those rocksdict reads back from its OPTIONS file (an 8 MiB cache, no filter,
+    every absent key read from its data block)."""
+    RocksStore(tmp_path / "db", block_cache_mib=96).close()
+    again = RocksStore(tmp_path / "db", block_cache_mib=96, read_only=read_only)
+    assert again.db.property_int_value("rocksdb.block-cache-capacity") == 96 << 20
+    again.close()
+    if not read_only:  # the options it wrote on opening: what it runs with
+        written = max((tmp_path / "db").glob("OPTIONS-*")).read_text()
+        assert "filter_policy=bloomfilter" in written
+
+
 def test_a_deletion_reaches_the_database_on_commit(tmp_path: Path) -> None:
     store = RocksStore(tmp_path / "db", cache_entries=1)
     store.put("h/x", Value(1))
