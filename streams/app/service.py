@@ -21,6 +21,7 @@ from streams.app.linker import InputRecord, Linker
 from streams.app.metrics import Metrics
 from streams.app.producing import track_topics
 from streams.app.records import tick_value
+from streams.app.rocksstore import STORE_URL
 from streams.app.watchdog import GroupOffsets, Stall, Watchdog
 
 _MiB = 1 << 20
@@ -29,7 +30,7 @@ _MiB = 1 << 20
 def create_app(s: LiveSettings, registry: CollectorRegistry | None = None) -> faust.App:
     registry = registry or CollectorRegistry()
     app = faust.App(
-        s.app_id, broker=f"kafka://{s.bootstrap}", store="rocksdb://",
+        s.app_id, broker=f"kafka://{s.bootstrap}", store=STORE_URL,
         datadir=str(s.data_dir), topic_partitions=s.partitions,
         topic_replication_factor=s.replication, table_standby_replicas=0,
         key_serializer="raw", value_serializer="raw", consumer_auto_offset_reset="earliest",
