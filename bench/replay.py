@@ -1,6 +1,6 @@
 """End-to-end replay: throughput, memory over time, and accuracy against the known answers.
 
-    .venv/bin/python bench/replay.py [--messages 1000000] [--workers 1]
+    .venv/bin/python bench/replay.py [--messages 1000000] [--workers 1] [--checkpoint-every N]
 
 Generates (once, cached under .cache/bench/) a zip archive with its known answers, runs
 `ketenlink replay` on it as a user would (a fresh state directory), samples the resident
@@ -62,9 +62,12 @@ def tree_rss_mib(pid: int) -> tuple[float, float]:
     return rss(pid), total
 
 
-def run(archive: Path, out: Path, workers: int) -> tuple[float, list[tuple[float, float, float]]]:
+def run(archive: Path, out: Path, workers: int, checkpoint_every: int | None
+        ) -> tuple[float, list[tuple[float, float, float]]]:
     args = [sys.executable, "-m", "streams", "replay", "--dev", "--fresh", "--no-progress",
             "--workers", str(workers), str(archive), "--out", str(out)]
+    if checkpoint_every is not None:  # else the replay's default
+        args += ["--checkpoint-every", str(checkpoint_every)]
     start = time.perf_counter()
     proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     samples = []
@@ -122,11 +125,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--checkpoint-every", type=int, default=None)
     parser.add_argument("--archive", type=Path)
     ns = parser.parse_args()
     archive = ns.archive or archive_of(ns.messages)
     out = CACHE / f"out-{archive.stem}"
-    wall, samples = run(archive, out, ns.workers)
+    wall, samples = run(archive, out, ns.workers, ns.checkpoint_every)
     state = orjson.loads((out.with_name(f"{out.name}.state") / "run.json").read_bytes())
     summary = orjson.loads((out / "summary.json").read_bytes())
     n = state["inputs"]

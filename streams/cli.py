@@ -174,7 +174,7 @@ def _state_dir(out: Path, state: Path | None) -> Path:
 @click.option("--workers", type=int, default=min(2, os.cpu_count() or 1) - 1,
               show_default="cores - 1, at most 1", envvar="KETENLINK_WORKERS",
               show_envvar=True, help="Parser processes beside the engine (0: parse inline).")
-@click.option("--checkpoint-every", default=20000, show_default=True,
+@click.option("--checkpoint-every", default=100_000, show_default=True,
               envvar="KETENLINK_CHECKPOINT_EVERY", show_envvar=True,
               help="Commit state and position every this many inputs.")
 @term_options

@@ -87,7 +87,7 @@ class PartitionStore(StagedStore):
         self.unconfirmed += inputs
 
     async def _write(self, changes: dict[str, bytes | None]) -> None:
-        write_changes(self.db, changes)
+        write_changes(self.db, changes.items())
         self._last_sent = await self.producer.send_all(
             self.changelog.topic, self.partition,
             [(key.encode(), raw) for key, raw in changes.items()])

@@ -81,7 +81,7 @@ class ReplayOptions:
     state: Path
     manifest: Path | None = None
     terms: Terms = field(default_factory=Terms)
-    checkpoint_every: int = 20000
+    checkpoint_every: int = 100_000
     workers: int = 1  # parser processes besides this one (0: parse here)
     progress: bool = False
     fresh: bool = False

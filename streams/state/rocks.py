@@ -10,7 +10,7 @@ encoded by streams/state/codec.py: the state directory is the engine's own, neve
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any, cast
@@ -160,20 +160,24 @@ class StagedStore:
     def take_changes(self, meta: dict[str, Any] | None = None) -> dict[str, bytes | None]:
         """Every pending change (and `meta`) encoded, None for a delete; the cache keeps
         the hot values decoded, and the write-back layer is empty again."""
+        return dict(self._drain(meta))
+
+    def _drain(self, meta: dict[str, Any] | None) -> Iterator[tuple[str, bytes | None]]:
+        """`take_changes` one change at a time, for a caller that writes each one on."""
         for stage in self.before_commit:
             stage()
-        changes: dict[str, bytes | None] = {}
-        for key, value in {**self._dirty, **(meta or {})}.items():
+        dirty, self._dirty = self._dirty, {}
+        dirty.update(meta or {})
+        for key, value in dirty.items():
             if value is _DELETED:
-                changes[key] = None
                 if self._cache.pop(key, _ABSENT) is not _ABSENT:
                     self._cached_bytes -= self._sizes.pop(key)
+                yield key, None
             else:
-                changes[key] = encoded = codec.dumps(value)
+                encoded = codec.dumps(value)
                 if key.startswith(self._hot):
                     self._remember(key, value, len(encoded))
-        self._dirty.clear()
-        return changes
+                yield key, encoded
 
     def forget_decoded(self) -> None:
         """Drop the cache of decoded values. After the engine failed part way through an
@@ -209,8 +213,10 @@ class RocksStore(StagedStore):
         super().__init__(db, cache_entries=cache_entries, cache_bytes=cache_bytes, hot=hot)
 
     def commit(self, meta: dict[str, Any] | None = None) -> None:
-        """Write every pending change, and `meta`, in one atomic batch."""
-        write_changes(self.db, self.take_changes(meta))
+        """Write every pending change, and `meta`, in one atomic batch. Each is encoded
+        into the batch as it comes: the encoded bytes are not held twice over (a commit
+        of 100k inputs is some 70 MB)."""
+        write_changes(self.db, self._drain(meta))
 
     def close(self) -> None:
         self.db.close()
@@ -271,10 +277,10 @@ def raw_items(db: Rdict, prefix: bytes, start: bytes) -> Iterator[tuple[bytes, b
         yield key, value
 
 
-def write_changes(db: Rdict, changes: dict[str, bytes | None]) -> None:
+def write_changes(db: Rdict, changes: Iterable[tuple[str, bytes | None]]) -> None:
     """Encoded changes (None: delete) in one atomic write batch."""
     batch = WriteBatch(raw_mode=True)
-    for key, raw in changes.items():
+    for key, raw in changes:
         if raw is None:
             batch.delete(key.encode())
         else:
