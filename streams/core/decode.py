@@ -178,14 +178,13 @@ def _walk(node: Element, where: str, in_list: bool, found: list[RetourCode]) -> 
         tag = child.tag
         if not isinstance(tag, str):
             continue
-        name = tag[tag.rfind("}") + 1 :]
         low = local(tag)
-        if (in_list and low in _LINE_NAMES) or low in ("client", "clienten"):
-            continue  # a line's codes are read with the line; clients one by one
         if low == "retourcodes":
             found.extend(RetourCode(c.text.strip(), where, None)
                          for c in child if isinstance(c.tag, str) and c.text)
         elif low.startswith("retourcode") and child.text and child.text.strip():
             found.append(RetourCode(child.text.strip(), where, None))  # no wrapper
+        elif (in_list and low in _LINE_NAMES) or low in ("client", "clienten"):
+            continue  # a line's codes are read with the line; clients one by one
         elif len(child):  # only classes hold codes: leaves need no visit
-            _walk(child, name, low in LISTS, found)
+            _walk(child, tag[tag.rfind("}") + 1 :], low in LISTS, found)
