@@ -14,6 +14,7 @@ and offsets), `load` reads one (in any process: a zip member is read from its of
 from __future__ import annotations
 
 import marshal
+import os
 import tarfile
 import tempfile
 import zlib
@@ -140,18 +141,36 @@ def load(ref: Ref, max_bytes: int = 25 << 20) -> Item:
         return Item(ref.source, data, size if data is None else len(data), ref.received_at,
                     error)
     assert ref.file is not None
-    return _read_file(Path(ref.file), ref.source, ref.received_at, max_bytes)
+    return _read_file(ref.file, ref.source, ref.received_at, max_bytes)
 
 
-def _read_file(path: Path, source: str, ts: datetime | None, max_bytes: int) -> Item:
+def _read_file(path: str, source: str, ts: datetime | None, max_bytes: int) -> Item:
+    """A message file: one lookup of its path, and its size and bytes from the open file
+    (os-level: a third of what `Path.stat` and `Path.read_bytes` cost per file)."""
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            return Item(source, None, size, ts, "too_large")
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            size = os.fstat(fd).st_size
+            if size > max_bytes:
+                return Item(source, None, size, ts, "too_large")
+            data = _read_all(fd, size, max_bytes)
+        finally:
+            os.close(fd)
     except OSError as err:
         return Item(source, None, 0, ts, f"unreadable: {err.strerror or err}")
+    if len(data) > max_bytes:  # it grew while read
+        return Item(source, None, len(data), ts, "too_large")
     return Item(source, data, len(data), ts)
+
+
+def _read_all(fd: int, size: int, max_bytes: int) -> bytes:
+    """To the end of the file, or just past `max_bytes`; in one read when it is `size`."""
+    parts, got, want = [], 0, size + 1
+    while got <= max_bytes and (chunk := os.read(fd, want)):
+        parts.append(chunk)
+        got += len(chunk)
+        want = 1 << 16
+    return b"".join(parts)
 
 
 def _missing(source: str, ts: datetime | None) -> Ref:
@@ -160,21 +179,35 @@ def _missing(source: str, ts: datetime | None) -> Ref:
 
 
 def _dir_names(root: Path) -> Iterator[tuple[str, Ref]]:
-    """Every file below `root`, links followed, but never into a directory the path
-    already passed through: a link back up the tree (`a -> ..`) would make the walk
-    endless. A link to elsewhere in the tree is read as before (its files are duplicates,
-    which change nothing)."""
-    start = frozenset({directory_identity(root)})
-    stack: list[tuple[Path, frozenset[tuple[int, int]]]] = [(root, start)]
+    """Every file below `root` in the order of its path (as text), links followed, but
+    never into a directory the path already passed through: a link back up the tree
+    (`a -> ..`) would make the walk endless. A link to elsewhere in the tree is read as
+    before (its files are duplicates, which change nothing).
+
+    Path order is the order of the manifest of an archive whose names sort as its
+    messages arrived (`2024/03/01/…` before `2024/03/02/…`): it is then read in step with
+    its manifest, without an index (`_Arrival`). Depth first, a directory's entries sorted
+    by name, and a directory's name with its `/`: `a.xml` before `a/…`, as in text."""
+    top = os.path.join(root, "")  # with its separator: each path below starts so
+    stack = [(iter(_entries(top)), frozenset({directory_identity(root)}))]
     while stack:
-        directory, above = stack.pop()
-        for entry in sorted(directory.iterdir()):
-            if entry.is_dir():
-                if (found := directory_identity(entry)) not in above:
-                    stack.append((entry, above | {found}))
-            elif entry.is_file():
-                name = entry.relative_to(root).as_posix()
-                yield name, Ref(f"{root.as_posix()}/{name}", None, file=str(entry))
+        entries, above = stack[-1]
+        entry = next(entries, None)
+        if entry is None:
+            stack.pop()
+        elif entry.is_dir():
+            found = (stat := entry.stat()).st_dev, stat.st_ino
+            if found not in above:
+                stack.append((iter(_entries(entry.path)), above | {found}))
+        elif entry.is_file():
+            name = entry.path[len(top):]
+            yield name, Ref(f"{root.as_posix()}/{name}", None, file=entry.path)
+
+
+def _entries(directory: str) -> list[os.DirEntry[str]]:
+    """A directory's entries in the order their paths take as text (`_dir_names`)."""
+    with os.scandir(directory) as found:
+        return sorted(found, key=lambda e: f"{e.name}/" if e.is_dir() else e.name)
 
 
 def directory_identity(directory: Path) -> tuple[int, int]:
