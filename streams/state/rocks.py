@@ -166,9 +166,7 @@ class StagedStore:
         """`take_changes` one change at a time, for a caller that writes each one on."""
         for stage in self.before_commit:
             stage()
-        dirty, self._dirty = self._dirty, {}
-        dirty.update(meta or {})
-        for key, value in dirty.items():
+        for key, value in {**self._dirty, **(meta or {})}.items():
             if value is _DELETED:
                 if self._cache.pop(key, _ABSENT) is not _ABSENT:
                     self._cached_bytes -= self._sizes.pop(key)
@@ -178,6 +176,7 @@ class StagedStore:
                 if key.startswith(self._hot):
                     self._remember(key, value, len(encoded))
                 yield key, encoded
+        self._dirty.clear()  # only once all went: a failure leaves the changes pending
 
     def forget_decoded(self) -> None:
         """Drop the cache of decoded values. After the engine failed part way through an

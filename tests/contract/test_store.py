@@ -122,6 +122,23 @@ def test_a_reopened_database_keeps_its_cache_and_bloom_filters(tmp_path: Path,
         assert "filter_policy=bloomfilter" in written
 
 
+def test_a_commit_that_fails_leaves_its_changes_pending(tmp_path: Path) -> None:
+    """A value that cannot be encoded stops the commit: nothing is written, and every
+    change waits for the next commit, as before it."""
+    store = RocksStore(tmp_path / "db")
+    store.put("c/a", Value(1))
+    store.put("x/bad", lambda: None)  # pickle refuses a lambda
+    store.put("h/b", Value(2))
+    with pytest.raises(Exception):  # noqa: B017 - whichever error pickle raises
+        store.commit()
+    store.delete("x/bad")
+    store.commit()
+    store.close()
+    again = RocksStore(tmp_path / "db")
+    assert (again.get("c/a"), again.get("h/b"), again.get("x/bad")) == (Value(1), Value(2), None)
+    again.close()
+
+
 def test_a_deletion_reaches_the_database_on_commit(tmp_path: Path) -> None:
     store = RocksStore(tmp_path / "db", cache_entries=1)
     store.put("h/x", Value(1))
