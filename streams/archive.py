@@ -110,7 +110,10 @@ def plan(path: Path, manifest_file: Path | None = None, max_bytes: int = 25 << 2
     if path.is_dir():
         found = path / MANIFEST
         manifest = Ref(found.as_posix(), None, file=str(found)) if found.is_file() else None
-        yield from _Arrival(path, manifest_file).refs(manifest, _dir_names(path))
+        unlisted: list[str] = []
+        yield from _Arrival(path, manifest_file).refs(manifest, _dir_names(path, unlisted))
+        for what in unlisted:  # a directory that could not be listed: said, not skipped
+            yield _unreadable(path, what)
     elif name.endswith(".zip"):
         try:
             members = zip_members(path)
@@ -164,7 +167,8 @@ def _read_file(path: str, source: str, ts: datetime | None, max_bytes: int) -> I
 
 
 def _read_all(fd: int, size: int, max_bytes: int) -> bytes:
-    """To the end of the file, or just past `max_bytes`; in one read when it is `size`."""
+    """To the end of the file, or just past `max_bytes` (a file over the limit is then
+    reported with the bytes read, not its whole size); in one read when it is `size`."""
     parts, got, want = [], 0, size + 1
     while got <= max_bytes and (chunk := os.read(fd, want)):
         parts.append(chunk)
@@ -178,36 +182,65 @@ def _missing(source: str, ts: datetime | None) -> Ref:
                                      "unreadable: listed in the manifest but absent"))
 
 
-def _dir_names(root: Path) -> Iterator[tuple[str, Ref]]:
+def _dir_names(root: Path, unlisted: list[str]) -> Iterator[tuple[str, Ref]]:
     """Every file below `root` in the order of its path (as text), links followed, but
     never into a directory the path already passed through: a link back up the tree
     (`a -> ..`) would make the walk endless. A link to elsewhere in the tree is read as
-    before (its files are duplicates, which change nothing).
+    before (its files are duplicates, which change nothing). A directory that cannot be
+    listed is noted in `unlisted`, and the walk goes on.
 
     Path order is the order of the manifest of an archive whose names sort as its
     messages arrived (`2024/03/01/…` before `2024/03/02/…`): it is then read in step with
     its manifest, without an index (`_Arrival`). Depth first, a directory's entries sorted
     by name, and a directory's name with its `/`: `a.xml` before `a/…`, as in text."""
     top = os.path.join(root, "")  # with its separator: each path below starts so
-    stack = [(iter(_entries(top)), frozenset({directory_identity(root)}))]
+    stack = [(iter(_entries(top, top, unlisted)), frozenset({directory_identity(root)}))]
     while stack:
         entries, above = stack[-1]
         entry = next(entries, None)
         if entry is None:
             stack.pop()
-        elif entry.is_dir():
-            found = (stat := entry.stat()).st_dev, stat.st_ino
-            if found not in above:
-                stack.append((iter(_entries(entry.path)), above | {found}))
-        elif entry.is_file():
+        elif _is_dir(entry):
+            found = _identity(entry)
+            if found is not None and found not in above:
+                stack.append((iter(_entries(entry.path, top, unlisted)), above | {found}))
+        elif _is_file(entry):
             name = entry.path[len(top):]
             yield name, Ref(f"{root.as_posix()}/{name}", None, file=entry.path)
 
 
-def _entries(directory: str) -> list[os.DirEntry[str]]:
+def _entries(directory: str, top: str, unlisted: list[str]) -> list[os.DirEntry[str]]:
     """A directory's entries in the order their paths take as text (`_dir_names`)."""
-    with os.scandir(directory) as found:
-        return sorted(found, key=lambda e: f"{e.name}/" if e.is_dir() else e.name)
+    try:
+        with os.scandir(directory) as found:
+            return sorted(found, key=lambda e: f"{e.name}/" if _is_dir(e) else e.name)
+    except OSError as err:
+        unlisted.append(f"{directory[len(top):] or '.'}: {err.strerror or err}")
+        return []
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    """As `Path.is_dir`: a link that loops or leads nowhere is no directory, not an error."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _identity(entry: os.DirEntry[str]) -> tuple[int, int] | None:
+    """`directory_identity` of an entry; None when it went away meanwhile."""
+    try:
+        stat = entry.stat()
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
 
 
 def directory_identity(directory: Path) -> tuple[int, int]:

@@ -437,7 +437,7 @@ def test_a_directory_archive_is_listed_in_the_order_of_its_paths(tmp_path: Path)
     from streams.archive import _dir_names
 
     expected = _dated_tree(tmp_path / "in")
-    assert [name for name, _ in _dir_names(tmp_path / "in")] == expected
+    assert [name for name, _ in _dir_names(tmp_path / "in", [])] == expected
 
 
 def test_a_directory_stored_in_arrival_order_is_read_in_step_with_its_manifest(
@@ -488,3 +488,37 @@ def test_a_message_file_is_read_to_its_end_past_the_size_it_had(
     assert item.error == error
     assert item.size == 101
     assert item.data == (path.read_bytes() if error is None else None)
+
+
+def test_links_that_loop_or_lead_nowhere_are_no_files_and_stop_nothing(tmp_path: Path) -> None:
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "a.xml").write_bytes(b"<a/>")
+    (root / "loop").symlink_to("loop")
+    (root / "through.xml").symlink_to("a.xml/x")
+    (root / "gone.xml").symlink_to("nowhere.xml")
+    assert [(i.source.rsplit("/in/", 1)[1], i.data) for i in iter_items(root)] == [
+        ("a.xml", b"<a/>")]
+
+
+def test_a_directory_that_cannot_be_listed_is_reported_and_the_rest_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from streams import archive
+
+    root = tmp_path / "in"
+    (root / "2020").mkdir(parents=True)
+    (root / "2021").mkdir()
+    (root / "2020" / "a.xml").write_bytes(b"<a/>")
+    (root / "2021" / "b.xml").write_bytes(b"<b/>")
+    real = archive.os.scandir
+
+    def scandir(path: Any) -> Any:
+        if str(path).endswith("2020"):
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(archive.os, "scandir", scandir)
+    items = list(iter_items(root))
+    assert [(i.source.rsplit("/", 1)[1], i.data, i.error) for i in items] == [
+        ("b.xml", b"<b/>", None),
+        ("in", None, "unreadable: 2020: Permission denied")]
