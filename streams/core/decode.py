@@ -179,9 +179,9 @@ def _walk(node: Element, where: str, in_list: bool, found: list[RetourCode]) -> 
         if not isinstance(tag, str):
             continue
         low = local(tag)
-        if low == "retourcodes":
-            found.extend(RetourCode(c.text.strip(), where, None)
-                         for c in child if isinstance(c.tag, str) and c.text)
+        if low == "retourcodes":  # a code of white space only is no code (as on a line)
+            found.extend(RetourCode(code, where, None) for c in child
+                         if isinstance(c.tag, str) and c.text and (code := c.text.strip()))
         elif low.startswith("retourcode") and child.text and child.text.strip():
             found.append(RetourCode(child.text.strip(), where, None))  # no wrapper
         elif (in_list and low in _LINE_NAMES) or low in ("client", "clienten"):

@@ -41,6 +41,17 @@ def test_header_code_0001_rejects_the_whole_message(decoder: Any) -> None:
     assert r.retour_codes == (RetourCode("0001", "Header", None),)
 
 
+@pytest.mark.parametrize("blank", [b"   ", b"  <!-- none -->  ", b"\n  "])
+def test_a_header_code_of_white_space_only_is_no_code(decoder: Any, blank: bytes) -> None:
+    """A blank RetourCode rejects nothing, whatever stands beside the white space (a
+    comment, which lxml removes, kept the blank text once)."""
+    xml = heen("jw", "305").retour("R1", R, header_codes=("0001",))
+    blanked = xml.replace(b">0001<", b">" + blank + b"<")
+    assert blanked != xml
+    r = one(decoder.parse(blanked, "r"))
+    assert r.retour_codes == ()
+
+
 @pytest.mark.parametrize(("release", "layout"), FAMILIES)
 def test_line_codes_point_at_the_heen_line(decoder: Any, release: str, layout: str) -> None:
     h = heen("wmo", "305", release, layout)
