@@ -1,11 +1,16 @@
 """End-to-end replay: throughput, memory over time, and accuracy against the known answers.
 
     .venv/bin/python bench/replay.py [--messages 1000000] [--workers 1] [--checkpoint-every N]
+                                     [--kill-after SECONDS]
 
 Generates (once, cached under .cache/bench/) a zip archive with its known answers, runs
 `ketenlink replay` on it as a user would (a fresh state directory), samples the resident
 memory of the replay's processes twice a second, and then compares the output files with
 the known answers: link accuracy, and alert precision/recall per rule.
+
+`--kill-after S` kills a first run with SIGKILL after S seconds and measures the run that
+resumes from its state directory: its speed over the rest of the archive, and the same
+accuracy check (a resumed run must give what an uninterrupted one gives).
 """
 
 from __future__ import annotations
@@ -62,12 +67,32 @@ def tree_rss_mib(pid: int) -> tuple[float, float]:
     return rss(pid), total
 
 
-def run(archive: Path, out: Path, workers: int, checkpoint_every: int | None
-        ) -> tuple[float, list[tuple[float, float, float]]]:
-    args = [sys.executable, "-m", "streams", "replay", "--dev", "--fresh", "--no-progress",
+def replay_args(archive: Path, out: Path, workers: int, checkpoint_every: int | None,
+                fresh: bool) -> list[str]:
+    args = [sys.executable, "-m", "streams", "replay", "--dev", "--no-progress",
             "--workers", str(workers), str(archive), "--out", str(out)]
+    if fresh:
+        args.append("--fresh")
     if checkpoint_every is not None:  # else the replay's default
         args += ["--checkpoint-every", str(checkpoint_every)]
+    return args
+
+
+def killed(args: list[str], seconds: float) -> None:
+    """Start a replay and SIGKILL it after `seconds` (its parser processes end with it)."""
+    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        proc.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        print(f"killed the first run after {seconds:g} s")
+        return
+    raise SystemExit("the first run finished before it was to be killed")
+
+
+def run(args: list[str]) -> tuple[float, list[tuple[float, float, float]]]:
     start = time.perf_counter()
     proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     samples = []
@@ -127,16 +152,21 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--checkpoint-every", type=int, default=None)
     parser.add_argument("--archive", type=Path)
+    parser.add_argument("--kill-after", type=float, default=None, metavar="SECONDS")
     ns = parser.parse_args()
     archive = ns.archive or archive_of(ns.messages)
     out = CACHE / f"out-{archive.stem}"
-    wall, samples = run(archive, out, ns.workers, ns.checkpoint_every)
+    fresh = ns.kill_after is None
+    if not fresh:
+        killed(replay_args(archive, out, ns.workers, ns.checkpoint_every, True), ns.kill_after)
+    wall, samples = run(replay_args(archive, out, ns.workers, ns.checkpoint_every, fresh))
     state = orjson.loads((out.with_name(f"{out.name}.state") / "run.json").read_bytes())
     summary = orjson.loads((out / "summary.json").read_bytes())
-    n = state["inputs"]
-    print(f"\n{n:,} inputs ({summary['messages']['total']:,} messages): engine pass "
-          f"{state['seconds']:.1f} s = {n / state['seconds']:,.0f} msg/s; with writing the "
-          f"outputs {wall:.1f} s = {n / wall:,.0f} msg/s end to end")
+    n = state["inputs"] - state["resumed_at"]
+    resumed = f", resumed after input {state['resumed_at']:,}" if state["resumed_at"] else ""
+    print(f"\n{n:,} inputs ({summary['messages']['total']:,} messages in all{resumed}): "
+          f"engine pass {state['seconds']:.1f} s = {n / state['seconds']:,.0f} msg/s; with "
+          f"writing the outputs {wall:.1f} s = {n / wall:,.0f} msg/s end to end")
     peak_main = max(s[1] for s in samples)
     peak_tree = max(s[2] for s in samples)
     print(f"peak RSS: replay process {peak_main:,.0f} MiB, with its parser processes "
