@@ -22,7 +22,7 @@ from streams.app.metrics import Metrics
 from streams.app.producing import track_topics
 from streams.app.records import tick_value
 from streams.app.rocksstore import STORE_URL
-from streams.app.watchdog import GroupOffsets, Stall, Watchdog
+from streams.app.watchdog import GroupOffsets, LoopGuard, Stall, Watchdog
 
 _MiB = 1 << 20
 
@@ -88,6 +88,12 @@ def _watch(app: faust.App, s: LiveSettings, linker: Linker) -> None:
     """The stall watchdog (streams/app/watchdog.py), looking a few times per limit."""
     dog = Watchdog(Stall(s.stall_seconds), GroupOffsets(s.bootstrap, s.app_id, s.topics.input),
                    _exit, time.monotonic)
+    guard = LoopGuard(s.stall_seconds, _exit, time.monotonic)
+
+    async def beat() -> None:  # the loop turns: LoopGuard watches that from a thread
+        guard.beat()
+
+    app.timer(1.0)(beat)
 
     async def look() -> None:
         held = None

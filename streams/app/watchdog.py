@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
+import threading
+import traceback
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
@@ -130,3 +133,46 @@ class Watchdog:
                       "exiting for the supervisor to start the worker again",
                       self.stall.limit, describe(offsets, applied), state)
             self.stop(EXIT_STALLED)
+
+
+class LoopGuard:
+    """The watchdog runs on the event loop, so a call that blocks the loop (a synchronous
+    read that never returns) stops it too: such a worker hung without a word, its timers
+    silent. This thread, beside the loop, ends the process when the loop has not turned
+    (`beat`, from a timer on the loop) for `limit` seconds, and logs where the loop stands.
+    It counts from the first beat: starting up is not watched."""
+
+    def __init__(self, limit: float, stop: Callable[[int], object],
+                 clock: Callable[[], float], every: float = 1.0) -> None:
+        self.limit, self.stop, self.clock, self.every = limit, stop, clock, every
+        self._last: float | None = None
+        self._loop_thread: int | None = None
+        self._done = threading.Event()
+
+    def beat(self) -> None:
+        """On the loop: it turns."""
+        if self._last is None:
+            self._loop_thread = threading.get_ident()
+            threading.Thread(target=self._watch, name="loop-guard", daemon=True).start()
+        self._last = self.clock()
+
+    def check(self) -> bool:
+        """Whether the loop has not turned for the limit; then says where it stands and
+        stops the process (once)."""
+        last = self._last
+        if last is None or self._done.is_set() or self.clock() - last < self.limit:
+            return False
+        self._done.set()
+        log.error("the event loop has not turned in %.0f s; exiting for the supervisor to "
+                  "start the worker again. Where the loop stands:\n%s",
+                  self.limit, self.where())
+        self.stop(EXIT_STALLED)
+        return True
+
+    def where(self) -> str:
+        frame = sys._current_frames().get(self._loop_thread or -1)
+        return "".join(traceback.format_stack(frame)) if frame is not None else "(unknown)"
+
+    def _watch(self) -> None:
+        while not self._done.wait(self.every):
+            self.check()

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+import time
 
 import pytest
 
-from streams.app.watchdog import EXIT_STALLED, Offsets, Stall, Watchdog
+from streams.app.watchdog import EXIT_STALLED, LoopGuard, Offsets, Stall, Watchdog
 
 WAITING = {0: (10, 50), 1: (7, 7)}  # partition 0: 40 records waiting
 
@@ -91,3 +93,53 @@ def test_the_watchdog_asks_nothing_while_the_worker_cannot_be_judged() -> None:
     for now[0] in (0.0, 100.0, 200.0):
         asyncio.run(dog.look(None, {}, ""))
     assert exits == [] and reader.asked == []
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_loop_that_stops_turning_ends_the_worker_and_says_where_it_stands(
+        caplog: pytest.LogCaptureFixture) -> None:
+    clock, stops = _Clock(), []
+    guard = LoopGuard(60, stops.append, clock, every=3600)  # its thread: no check of its own
+    assert not guard.check()  # before the first beat nothing is watched
+    guard.beat()
+    clock.now = 59.0
+    assert not guard.check() and stops == []
+    guard.beat()
+    clock.now = 118.0
+    assert not guard.check()
+    clock.now = 119.0
+    with caplog.at_level(logging.ERROR):
+        assert guard.check()
+    assert stops == [EXIT_STALLED]
+    assert "has not turned in 60 s" in caplog.text
+    assert "test_a_loop_that_stops_turning" in caplog.text  # the loop's thread: this one
+    assert not guard.check() and stops == [EXIT_STALLED]  # once
+
+
+def test_the_guard_thread_ends_a_loop_blocked_by_a_call_that_does_not_return() -> None:
+    """For real: a coroutine that blocks the loop in a synchronous call."""
+    stopped = threading.Event()
+    stops: list[int] = []
+
+    def stop(code: int) -> None:
+        stops.append(code)
+        stopped.set()
+
+    guard = LoopGuard(2.0, stop, time.monotonic, every=0.1)
+
+    async def main() -> None:
+        for _ in range(5):  # turning: no stop
+            guard.beat()
+            await asyncio.sleep(0.05)
+        assert stops == []
+        stopped.wait(30)  # blocks the loop until the guard has acted
+
+    asyncio.run(main())
+    assert stops == [EXIT_STALLED]
