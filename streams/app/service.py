@@ -22,9 +22,17 @@ from streams.app.metrics import Metrics
 from streams.app.producing import track_topics
 from streams.app.records import tick_value
 from streams.app.rocksstore import STORE_URL
-from streams.app.watchdog import GroupOffsets, LoopGuard, Stall, Watchdog
+from streams.app.watchdog import (
+    READ_SECONDS,
+    GroupOffsets,
+    LoopGuard,
+    Stall,
+    Watchdog,
+    guarded,
+)
 
 _MiB = 1 << 20
+log = logging.getLogger(__name__)
 
 
 def create_app(s: LiveSettings, registry: CollectorRegistry | None = None) -> faust.App:
@@ -85,15 +93,14 @@ def create_app(s: LiveSettings, registry: CollectorRegistry | None = None) -> fa
 
 
 def _watch(app: faust.App, s: LiveSettings, linker: Linker) -> None:
-    """The stall watchdog (streams/app/watchdog.py), looking a few times per limit."""
+    """The stall watchdog (streams/app/watchdog.py), looking a few times per limit, and a
+    thread that ends the worker when its looks stop."""
     dog = Watchdog(Stall(s.stall_seconds), GroupOffsets(s.bootstrap, s.app_id, s.topics.input),
                    _exit, time.monotonic)
-    guard = LoopGuard(s.stall_seconds, _exit, time.monotonic)
-
-    async def beat() -> None:  # the loop turns: LoopGuard watches that from a thread
-        guard.beat()
-
-    app.timer(1.0)(beat)
+    every = max(1.0, min(30.0, s.stall_seconds / 4))
+    # a look takes at most READ_SECONDS; a limit below that would end a worker whose
+    # broker is slow to answer
+    guard = LoopGuard(s.stall_seconds + every + READ_SECONDS, _exit, time.monotonic)
 
     async def look() -> None:
         held = None
@@ -104,7 +111,10 @@ def _watch(app: faust.App, s: LiveSettings, linker: Linker) -> None:
         await dog.look(held, {p: part.offset for p, part in linker.parts.items()},
                        f"output topics declared: {declared}")
 
-    app.timer(max(1.0, min(30.0, s.stall_seconds / 4)))(look)
+    async def timed() -> None:
+        await guarded(look, guard)
+
+    app.timer(every)(timed)
 
 
 def _exit(code: int) -> None:

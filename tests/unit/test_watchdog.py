@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from streams.app.watchdog import EXIT_STALLED, LoopGuard, Offsets, Stall, Watchdog
+from streams.app.watchdog import EXIT_STALLED, LoopGuard, Offsets, Stall, Watchdog, guarded
 
 WAITING = {0: (10, 50), 1: (7, 7)}  # partition 0: 40 records waiting
 
@@ -103,7 +103,7 @@ class _Clock:
         return self.now
 
 
-def test_a_loop_that_stops_turning_ends_the_worker_and_says_where_it_stands(
+def test_looks_that_stop_end_the_worker_and_say_where_the_loop_stands(
         caplog: pytest.LogCaptureFixture) -> None:
     clock, stops = _Clock(), []
     guard = LoopGuard(60, stops.append, clock, every=3600)  # its thread: no check of its own
@@ -118,8 +118,8 @@ def test_a_loop_that_stops_turning_ends_the_worker_and_says_where_it_stands(
     with caplog.at_level(logging.ERROR):
         assert guard.check()
     assert stops == [EXIT_STALLED]
-    assert "has not turned in 60 s" in caplog.text
-    assert "test_a_loop_that_stops_turning" in caplog.text  # the loop's thread: this one
+    assert "has not looked in 60 s" in caplog.text
+    assert "test_looks_that_stop_end_the_worker" in caplog.text  # the loop's thread: this
     assert not guard.check() and stops == [EXIT_STALLED]  # once
 
 
@@ -143,3 +143,39 @@ def test_the_guard_thread_ends_a_loop_blocked_by_a_call_that_does_not_return() -
 
     asyncio.run(main())
     assert stops == [EXIT_STALLED]
+
+
+@pytest.mark.parametrize("error", [ValueError("a bug"), asyncio.CancelledError()])
+def test_a_look_that_fails_ends_neither_the_timer_nor_the_guard(
+        error: BaseException, caplog: pytest.LogCaptureFixture) -> None:
+    """An exception out of a Faust timer ends it for good: a failed look (an aiokafka
+    client cancelled from within, say) is logged, and the guard hears of the look."""
+    clock, stops = _Clock(), []
+    guard = LoopGuard(60, stops.append, clock, every=3600)
+
+    async def look() -> None:
+        raise error
+
+    with caplog.at_level(logging.WARNING):
+        asyncio.run(guarded(look, guard))
+    clock.now = 59.0
+    assert not guard.check() and stops == []
+    assert "stall check: a look" in caplog.text
+
+
+def test_the_worker_stopping_still_ends_the_look() -> None:
+    guard = LoopGuard(60, lambda _: None, _Clock(), every=3600)
+    started = asyncio.Event()
+
+    async def look() -> None:
+        started.set()
+        await asyncio.sleep(3600)
+
+    async def main() -> None:
+        task = asyncio.create_task(guarded(look, guard))
+        await started.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())
