@@ -32,7 +32,6 @@ from streams.app.watchdog import (
 )
 
 _MiB = 1 << 20
-log = logging.getLogger(__name__)
 
 
 def create_app(s: LiveSettings, registry: CollectorRegistry | None = None) -> faust.App:
