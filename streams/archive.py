@@ -194,6 +194,7 @@ def _dir_names(root: Path, unlisted: list[str]) -> Iterator[tuple[str, Ref]]:
     its manifest, without an index (`_Arrival`). Depth first, a directory's entries sorted
     by name, and a directory's name with its `/`: `a.xml` before `a/…`, as in text."""
     top = os.path.join(root, "")  # with its separator: each path below starts so
+    source = f"{root.as_posix()}/"
     stack = [(iter(_entries(top, top, unlisted)), frozenset({directory_identity(root)}))]
     while stack:
         entries, above = stack[-1]
@@ -206,7 +207,7 @@ def _dir_names(root: Path, unlisted: list[str]) -> Iterator[tuple[str, Ref]]:
                 stack.append((iter(_entries(entry.path, top, unlisted)), above | {found}))
         elif _is_file(entry):
             name = entry.path[len(top):]
-            yield name, Ref(f"{root.as_posix()}/{name}", None, file=entry.path)
+            yield name, Ref(f"{source}{name}", None, file=entry.path)
 
 
 def _entries(directory: str, top: str, unlisted: list[str]) -> list[os.DirEntry[str]]:
