@@ -128,7 +128,12 @@ class Watchdog:
                    state: str) -> None:
         """`held`: the input partitions held, None while the worker cannot be judged."""
         offsets = None if not held else await self.offsets.read(held)
-        if self.stall.observe(self.clock(), offsets) and offsets is not None:
+        waiting = self.stall.since
+        stalled = self.stall.observe(self.clock(), offsets)
+        if (self.stall.since is None) != (waiting is None):  # the clock started or stopped
+            log.info("stall check: %s", "nothing to judge or no input waits" if offsets is None
+                     or self.stall.since is None else f"input waits ({describe(offsets, applied)})")
+        if stalled and offsets is not None:
             log.error("no committed offset moved in %.0f s while input waits (%s; %s); "
                       "exiting for the supervisor to start the worker again",
                       self.stall.limit, describe(offsets, applied), state)
@@ -154,6 +159,8 @@ class LoopGuard:
     def beat(self) -> None:
         """On the loop: the watchdog looked."""
         if self._last is None:
+            log.info("stall check: the first look is done; looks that stop for %.0f s end "
+                     "the worker", self.limit)
             self._loop_thread = threading.get_ident()
             threading.Thread(target=self._watch, name="loop-guard", daemon=True).start()
         self._last = self.clock()
