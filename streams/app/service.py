@@ -17,6 +17,7 @@ from faust.types import TP
 from prometheus_client import CollectorRegistry
 
 from streams.app.config import MAX_RECORD, LiveSettings
+from streams.app.kafka import broker_url
 from streams.app.linker import InputRecord, Linker
 from streams.app.metrics import Metrics
 from streams.app.producing import track_topics
@@ -37,7 +38,7 @@ _MiB = 1 << 20
 def create_app(s: LiveSettings, registry: CollectorRegistry | None = None) -> faust.App:
     registry = registry or CollectorRegistry()
     app = faust.App(
-        s.app_id, broker=f"kafka://{s.bootstrap}", store=STORE_URL,
+        s.app_id, broker=broker_url(s.bootstrap), store=STORE_URL,
         datadir=str(s.data_dir), topic_partitions=s.partitions,
         topic_replication_factor=s.replication, table_standby_replicas=0,
         key_serializer="raw", value_serializer="raw", consumer_auto_offset_reset="earliest",
@@ -106,14 +107,40 @@ def _watch(app: faust.App, s: LiveSettings, linker: Linker) -> None:
         if is_ready(app, s):
             held = sorted(tp.partition for tp in app.consumer.assignment()
                           if tp.topic == s.topics.input)
-        declared = linker.declared is None or linker.declared.is_set()
-        await dog.look(held, {p: part.offset for p, part in linker.parts.items()},
-                       f"output topics declared: {declared}")
+        def state() -> str:
+            declared = linker.declared is None or linker.declared.is_set()
+            return (f"output topics declared: {declared}; the consumer's acks: "
+                    f"{ack_view(app, s.topics.input)}")
+
+        await dog.look(held, {p: part.offset for p, part in linker.parts.items()}, state)
 
     async def timed() -> None:
         await guarded(look, guard)
 
     app.timer(every)(timed)
+
+
+def ack_view(app: faust.App, topic: str) -> str:
+    """Faust's bookkeeping of what it may commit, per input partition: its committed and
+    read offsets, the acknowledged offsets it holds back, the gaps it counts as acknowledged
+    (faust-streaming 0.15.3 internals; for a stall's log only)."""
+    try:
+        consumer: Any = app.consumer
+        parts = []
+        for tp in sorted(consumer.assignment()):
+            if tp.topic != topic:
+                continue
+            acked = sorted(consumer._acked.get(tp, ()))
+            gaps = sorted((i.begin, i.end) for i in consumer._gap.get(tp, ()))
+            unacked = sum(1 for m in list(consumer._unacked_messages) if m.tp == tp)
+            parts.append(f"partition {tp.partition}: committed "
+                         f"{consumer._committed_offset.get(tp)}, read "
+                         f"{consumer._read_offset.get(tp)}, acked {len(acked)}"
+                         f"{f' ({acked[0]}..{acked[-1]})' if acked else ''}, gaps "
+                         f"{gaps[:4]}{'...' if len(gaps) > 4 else ''}, unacked {unacked}")
+        return "; ".join(parts) or "none held"
+    except Exception as error:  # a view for a log line, never a failure
+        return f"unknown ({error!r})"
 
 
 def _exit(code: int) -> None:

@@ -125,18 +125,20 @@ class Watchdog:
         self.stall, self.offsets, self.stop, self.clock = stall, offsets, stop, clock
 
     async def look(self, held: list[int] | None, applied: Mapping[int, int],
-                   state: str) -> None:
-        """`held`: the input partitions held, None while the worker cannot be judged."""
+                   state: Callable[[], str]) -> None:
+        """`held`: the input partitions held, None while the worker cannot be judged;
+        `state` tells what else the worker knows, when the log needs it."""
         offsets = None if not held else await self.offsets.read(held)
         waiting = self.stall.since
         stalled = self.stall.observe(self.clock(), offsets)
         if (self.stall.since is None) != (waiting is None):  # the clock started or stopped
             log.info("stall check: %s", "nothing to judge or no input waits" if offsets is None
-                     or self.stall.since is None else f"input waits ({describe(offsets, applied)})")
+                     or self.stall.since is None
+                     else f"input waits ({describe(offsets, applied)}; {state()})")
         if stalled and offsets is not None:
             log.error("no committed offset moved in %.0f s while input waits (%s; %s); "
                       "exiting for the supervisor to start the worker again",
-                      self.stall.limit, describe(offsets, applied), state)
+                      self.stall.limit, describe(offsets, applied), state())
             self.stop(EXIT_STALLED)
 
 

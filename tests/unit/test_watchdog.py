@@ -78,7 +78,7 @@ def test_the_watchdog_exits_stalled_with_the_offsets_in_its_log(
     reader = Reader(WAITING)
     dog = Watchdog(Stall(60), reader, exits.append, lambda: now[0])
     for now[0] in (0.0, 30.0, 61.0):
-        asyncio.run(dog.look([0, 1], {0: 9}, "output topics declared: True"))
+        asyncio.run(dog.look([0, 1], {0: 9}, lambda: "output topics declared: True"))
     assert exits == [EXIT_STALLED]
     assert reader.asked == [[0, 1]] * 3
     (error,) = [r for r in caplog.records if r.levelno == logging.ERROR]
@@ -91,7 +91,7 @@ def test_the_watchdog_asks_nothing_while_the_worker_cannot_be_judged() -> None:
     reader = Reader(WAITING)
     dog = Watchdog(Stall(60), reader, exits.append, lambda: now[0])
     for now[0] in (0.0, 100.0, 200.0):
-        asyncio.run(dog.look(None, {}, ""))
+        asyncio.run(dog.look(None, {}, lambda: ""))
     assert exits == [] and reader.asked == []
 
 
