@@ -110,7 +110,7 @@ def _watch(app: faust.App, s: LiveSettings, linker: Linker) -> None:
         def state() -> str:
             declared = linker.declared is None or linker.declared.is_set()
             return (f"output topics declared: {declared}; the consumer's acks: "
-                    f"{ack_view(app, s.topics.input)}")
+                    f"{ack_view(app.consumer, s.topics.input)}")
 
         await dog.look(held, {p: part.offset for p, part in linker.parts.items()}, state)
 
@@ -120,12 +120,11 @@ def _watch(app: faust.App, s: LiveSettings, linker: Linker) -> None:
     app.timer(every)(timed)
 
 
-def ack_view(app: faust.App, topic: str) -> str:
+def ack_view(consumer: Any, topic: str) -> str:
     """Faust's bookkeeping of what it may commit, per input partition: its committed and
     read offsets, the acknowledged offsets it holds back, the gaps it counts as acknowledged
     (faust-streaming 0.15.3 internals; for a stall's log only)."""
     try:
-        consumer: Any = app.consumer
         parts = []
         for tp in sorted(consumer.assignment()):
             if tp.topic != topic:

@@ -16,7 +16,7 @@ from faust.types import TP
 
 from streams.app.config import LiveSettings
 from streams.app.kafka import AckedOffsets, Consumer
-from streams.app.service import create_app
+from streams.app.service import ack_view, create_app
 from streams.settings import Settings
 
 TOPIC = "ketenlink.input"
@@ -73,3 +73,16 @@ def test_acked_offsets_sort_each_offset_once() -> None:
     offsets = AckedOffsets([5, 3, 5, 4, 3])
     offsets.sort()
     assert offsets == [3, 4, 5]
+
+
+def test_a_stall_log_shows_what_the_consumer_holds_back(consumer: Any) -> None:
+    loop, c = consumer
+    held, other = TP(TOPIC, 2), TP("ketenlink-app-state-changelog", 2)
+    c.assignment = lambda: {held, other}  # as the started consumer's would say
+    c._committed_offset[held], c._read_offset[held] = 40, 60
+    _acked(c, held, range(42, 61))
+    loop.run_until_complete(c._add_gap(held, 70, 79))
+    assert ack_view(c, TOPIC) == ("partition 2: committed 40, read 60, acked 19 (42..60), "
+                                  "gaps [(70, 80)], unacked 0")
+    c.assignment = lambda: {other}
+    assert ack_view(c, TOPIC) == "none held"
