@@ -208,7 +208,8 @@ class Linker:
             events = part.engine.on_tick(record, caught_up)
         else:
             self.metrics.message(record)
-            events = part.engine.apply(record)
+            # what the input added overdue is raised now, as a replay raises it
+            events = part.engine.apply(record) + part.engine.raise_due()
         if events:
             self.metrics.events(events)
             self._tally(part, events)

@@ -258,18 +258,31 @@ class Engine:
         return shifted(clock.newest, -self.terms.allowed_lateness_days)
 
     def tick(self, today: date) -> list[Event]:
-        """Advance the clock to `today` (never back) and raise what passed its due date."""
+        """Advance the clock to `today` (never back) and raise what passed its due date by
+        the clock: also when it did not move, for what the input before added overdue (a
+        message read after the clock passed its due date: product.md §4, after each input
+        "raise what has become due")."""
         clock = self.clock
-        if clock is None or today <= clock.today:
+        if clock is None:
             return []
-        self._set_clock(Clock(clock.first, today, clock.newest))
-        return self._fire(today)
+        if today > clock.today:
+            self._set_clock(Clock(clock.first, today, clock.newest))
+        return self._fire(max(today, clock.today))
+
+    def raise_due(self) -> list[Event]:
+        """What passed its due date by the clock as it stands (the live worker, after each
+        input: its clock moves on tick records only)."""
+        clock = self.clock
+        return [] if clock is None else self._fire(clock.today)
 
     def _fire(self, today: date) -> list[Event]:
         """What passed its due date by `today`, the clock's date, raised."""
+        popped = self.due.pop_before(today)
+        if not popped:
+            return []
         ctx = self._context(None)
         events: list[Event] = []
-        for due, token in self.due.pop_before(today):
+        for due, token in popped:
             rule, _, subject = token.partition("|")
             if rule in _RETOUR_RULES:
                 found = retours.on_due(ctx, rule, subject, due)
@@ -306,14 +319,10 @@ class Engine:
         return clock is not None and (wall - clock.newest).days <= self.terms.wall_clock_days
 
     def finish(self) -> list[Event]:
-        """End of a replay: the clock advances to the last received date. Where it stands
-        there already (no allowed lateness), what became due since its last advance, by
-        messages read after it, is raised now: the final state does not depend on the
-        allowed lateness (product.md §4)."""
+        """End of a replay: the clock advances to the last received date, so the final
+        state does not depend on the allowed lateness (product.md §4)."""
         clock = self.clock
-        if clock is None:
-            return []
-        return self.tick(clock.newest) if clock.newest > clock.today else self._fire(clock.today)
+        return [] if clock is None else self.tick(clock.newest)
 
     def _context(self, received: date | None) -> Context:
         clock = self.clock

@@ -228,22 +228,34 @@ class RocksDueIndex:
     are popped from the front, so the front of the key range fills with tombstones: a pop
     starts at the last day popped (the floor), and an entry added with a due date before
     the floor is filed under the floor (its own due date is the value).
+
+    The engine pops after every input, mostly at the floor again: then only entries added
+    overdue since (due before the floor) can be due, and they wait apart, so that such a
+    pop reads nothing from the database.
     """
 
     def __init__(self, store: StagedStore) -> None:
         self.store = store
         self._added: dict[date, dict[str, date]] = {}  # filed day → token → due
+        self._overdue: dict[str, date] = {}  # token → due, added with due before the floor
         self._floor: date | None = store.get(_FLOOR)
         store.before_commit.append(self._stage)
 
     def add(self, due: date, token: str) -> None:
         floor = self._floor
-        filed = max(due, floor) if floor else due
-        self._added.setdefault(filed, {})[token] = due
+        if floor is not None and due < floor:
+            self._overdue[token] = due
+        else:
+            self._added.setdefault(due, {})[token] = due
 
     def pop_before(self, day: date) -> list[tuple[date, str]]:
         floor = self._floor
-        popped = set()
+        overdue = [(due, token) for token, due in self._overdue.items() if due < day]
+        for _, token in overdue:
+            del self._overdue[token]
+        if floor is not None and day <= floor:
+            return sorted(overdue)  # the rest was popped up to the floor already
+        popped = set(overdue)
         for filed in [d for d in self._added if d < day]:
             popped |= {(due, token) for token, due in self._added.pop(filed).items()}
         limit = f"d/{day.isoformat()}"
@@ -264,6 +276,11 @@ class RocksDueIndex:
             for token, due in tokens.items():
                 self.store.stage(f"d/{filed.isoformat()}|{token}", due)
         self._added.clear()
+        floor = self._floor
+        for token, due in self._overdue.items():  # not popped yet: at the floor's next pop
+            self.store.stage(f"d/{floor.isoformat() if floor else due.isoformat()}|{token}",
+                             due)
+        self._overdue.clear()
 
 
 def raw_items(db: Rdict, prefix: bytes, start: bytes) -> Iterator[tuple[bytes, bytes]]:

@@ -93,6 +93,29 @@ def test_due_index_returns_an_entry_added_after_its_day_passed(
     assert due.pop_before(date(2024, 3, 26)) == [(date(2024, 3, 25), "retour_missing|x")]
 
 
+def test_due_index_pops_an_entry_added_overdue_without_the_day_moving(
+        ports: tuple[Store, DueIndex]) -> None:
+    """The engine pops after every input, mostly at the same day again (product.md §4)."""
+    _, due = ports
+    assert due.pop_before(date(2024, 3, 20)) == []
+    due.add(date(2024, 3, 1), "unlinked_zorg|late")  # overdue when added
+    due.add(date(2024, 3, 20), "retour_missing|x")  # due on the day itself: not yet
+    assert due.pop_before(date(2024, 3, 20)) == [(date(2024, 3, 1), "unlinked_zorg|late")]
+    assert due.pop_before(date(2024, 3, 20)) == []
+    assert due.pop_before(date(2024, 3, 21)) == [(date(2024, 3, 20), "retour_missing|x")]
+
+
+def test_an_overdue_entry_committed_before_its_pop_comes_at_the_next_day(
+        tmp_path: Path) -> None:
+    store = RocksStore(tmp_path / "db")
+    due = RocksDueIndex(store)
+    assert due.pop_before(date(2024, 3, 20)) == []
+    due.add(date(2024, 3, 1), "unlinked_zorg|late")
+    store.commit()  # filed under the floor, where the next pop looks
+    assert due.pop_before(date(2024, 3, 21)) == [(date(2024, 3, 1), "unlinked_zorg|late")]
+    store.close()
+
+
 def test_commit_is_atomic_and_survives_a_reopen(tmp_path: Path) -> None:
     store = RocksStore(tmp_path / "db")
     store.put("c/a", Value(1))

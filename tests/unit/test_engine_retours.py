@@ -221,3 +221,25 @@ def test_0001_on_a_retour_repeating_one_client_reaches_every_client(decoder: Any
     chains = [c for k, c in store.scan("c/")]
     assert len(chains) == 2
     assert all(v.not_sent for c in chains for t in c.toewijzingen.values() for v in t.versions)
+
+
+def test_a_heenbericht_read_after_the_clock_passed_its_due_date_is_missing_at_once(
+        decoder: Any) -> None:
+    """product.md §4: after each input, raise what has become due, also when that input did
+    not move the clock (an archive not in receipt order); not at the next input that does."""
+    late_read = [filler(decoder, date(2024, 3, 1), "F0"),  # the run's first date
+                 filler(decoder, date(2024, 3, 20), "F1"),  # clock 18 March
+                 at(decoder, H.xml(), MONDAY)]  # due 7 March: passed already
+    events = replay(late_read)
+    assert [a for a in alerts(events) if a[2] == KEY] == [
+        ("retour_missing", "raised", KEY, date(2024, 3, 7), date(2024, 3, 18), None)]
+    # its retour, in time, read right after it: raised, then resolved by it
+    events = replay([*late_read, at(decoder, H.retour("R1", date(2024, 3, 6)),
+                                    date(2024, 3, 6))])
+    assert [a[:2] for a in alerts(events) if a[2] == KEY] == [
+        ("retour_missing", "raised"), ("retour_missing", "resolved")]
+    # and the same whatever traffic comes between them
+    between = replay([*late_read, filler(decoder, date(2024, 3, 21), "F2"),
+                      at(decoder, H.retour("R1", date(2024, 3, 6)), date(2024, 3, 6))])
+    assert [a[:2] for a in alerts(between) if a[2] == KEY] == [
+        ("retour_missing", "raised"), ("retour_missing", "resolved")]
