@@ -332,11 +332,11 @@ def judge_again(ctx: Context, chain: Chain, r: Request, first: Answer | None,
     if now is None:  # unanswered again: judged when due (at once if that has passed);
         # the late answer that raised answered_late does not count (product.md §4)
         events += ctx.alerts.resolve("request_answered_late", r.unit, ctx.today)
-        events += forget(ctx, chain, "request_answer", r.unit)
         ctx.due.add(ctx.calendar.due(r.received, ctx.terms.answer),
                     f"request_unanswered|{chain.key}|{r.unit}")
     elif now is not first:
         events += _judge_first(ctx, chain, r, now)
+    events += _measure(ctx, chain, r)
     if final is not None and r.final_answer() is None and now is not None:
         ctx.due.add(_undecided_due(ctx, r),
                     f"request_undecided|{chain.key}|{r.unit}")  # only "in onderzoek" left
@@ -356,6 +356,8 @@ def add_answer(ctx: Context, chain: Chain, r: Request, answer: Answer) -> list[E
     first = r.first_answer()
     if first is not None and first is not first_before:
         events += _judge_first(ctx, chain, r, first)
+    if not r.not_sent:
+        events += _measure(ctx, chain, r)
     if not answer.not_sent:  # the "in onderzoek" read after the final answer, too
         events += _decided(ctx, chain, r)
     return events
@@ -400,11 +402,6 @@ def _judge_first(ctx: Context, chain: Chain, r: Request, first: Answer) -> list[
     if r.not_sent:  # never received: nothing was awaited
         return []
     events = ctx.alerts.resolve("request_unanswered", r.unit, ctx.today)
-    events += measure(ctx, "request_answer", r.unit, ctx.calendar.between(r.received,
-                                                                          first.received),
-                      "werkdagen", chain.domain, chain.gemeente, chain.aanbieder,
-                      completing((first.received, first.message_key),
-                                 (r.received, r.message_key)))
     due = ctx.calendar.due(r.received, ctx.terms.answer)
     if first.received > due:  # OP274/OP346
         events += ctx.alerts.raise_("request_answered_late", r.unit, chain.party(r.unit), due,
@@ -413,6 +410,20 @@ def _judge_first(ctx: Context, chain: Chain, r: Request, first: Answer) -> list[
     else:  # an earlier answer read after a late one: the first by received date counts
         events += ctx.alerts.resolve("request_answered_late", r.unit, ctx.today)
     return events
+
+
+def _measure(ctx: Context, chain: Chain, r: Request) -> list[Event]:
+    """product.md §5 request → answer: to the first 301/319 received. A 2.x 316 refusal
+    answers the request for the alert rules (§4), but is neither: no figure of its own."""
+    answers = [a for a in r.answers if a.msg != "316" and not a.not_sent]
+    if r.not_sent or not answers:
+        return forget(ctx, chain, "request_answer", r.unit)
+    first = min(answers, key=lambda a: (a.received, a.key))
+    return measure(ctx, "request_answer", r.unit, ctx.calendar.between(r.received,
+                                                                       first.received),
+                   "werkdagen", chain.domain, chain.gemeente, chain.aanbieder,
+                   completing((first.received, first.message_key),
+                              (r.received, r.message_key)))
 
 
 def on_unanswered_due(ctx: Context, chain: Chain, unit: str, due: date) -> list[Event]:

@@ -18,7 +18,7 @@ from streams.core.events import (
 from streams.core.model import Message
 from streams.testing.lines import Aangevraagd, Toegewezen, Wijziging
 from streams.testing.messages import Heen
-from tests.conftest import BSN, BSN2, head
+from tests.conftest import BSN, BSN2, head, heen
 from tests.unit.scenario import alerts, at, replay
 
 MON = date(2024, 3, 4)  # due(Monday, 5) = Monday 11 March
@@ -246,6 +246,21 @@ def test_2x_request_rejected_by_a_316_code(decoder: Any) -> None:
                      at(decoder, h.retour("R", date(2020, 6, 2), line_codes={0: ("8857",)}),
                         date(2020, 6, 2))])
     assert found(events)["jw:446:12345678:V:2020-06-01#0"] == "jw:447:0363:R:2020-06-02"
+
+
+def test_a_316_refusal_answers_a_request_but_gives_no_request_answer_figure(
+        decoder: Any) -> None:
+    """product.md §5: request → answer runs to the first 301/319 received. The 316 refusal
+    answers the request for the alert rules (§4: no request_unanswered), not for §5."""
+    h = Heen(head("jw", "315", "2.4", "xsd", "V", date(2020, 6, 1)),
+             [(BSN, [Aangevraagd(None, "45", "45A48", date(2020, 7, 1))])])
+    events = replay([at(decoder, h.xml(), date(2020, 6, 1)),
+                     at(decoder, h.retour("R", date(2020, 6, 2), line_codes={0: ("8857",)}),
+                        date(2020, 6, 2)),
+                     at(decoder, heen("jw", "305", ident="F").xml(), date(2020, 6, 30))])
+    assert [e for e in events if isinstance(e, StepMeasured)
+            and e.metric == "request_answer"] == []
+    assert [a for a in alerts(events) if a[0].startswith("request_")] == []
 
 
 def test_only_the_line_with_a_316_refusal_code_counts_as_answered(decoder: Any) -> None:
