@@ -37,6 +37,7 @@ from streams.core.zorg_terms import (
     judge,
     late,
     report_delay,
+    same_toewijzing,
     stop_ends_start,
 )
 
@@ -376,8 +377,7 @@ def _corrected(ctx: Context, chain: Chain, w: ZorgLine) -> list[Event]:
     line of the same message, else the first one received on or after the withdrawal (read
     before it: any order, product.md §1), is the correction after all, and not late (§4)."""
     new = [z for z in chain.zorg.values()
-           if z.counts() and not z.correction and z.msg == w.msg
-           and z.toewijzing == w.toewijzing and z.toewijzing is not None
+           if z.counts() and not z.correction and z.msg == w.msg and same_toewijzing(z, w)
            and (z.message_key == w.message_key or z.received >= w.received)]
     for z in sorted(new, key=lambda z: (z.message_key != w.message_key, z.received,
                                         z.line_key)):

@@ -185,13 +185,21 @@ def on_unlinked_due(ctx: Context, chain: Chain, line_key: str, due: date) -> lis
 
 
 def is_correction(chain: Chain, z: ZorgLine) -> bool:
-    """`z` replaces a withdrawn line of the same toewijzing (product.md §4); a task-oriented
-    line, which has none, one of the same Product that is task-oriented too."""
+    """`z` replaces a withdrawn line of the same toewijzing (product.md §4)."""
     for o in chain.zorg.values():
         if o.withdrawn and not o.replaced and not o.not_sent and o.msg == z.msg \
-                and o.toewijzing == z.toewijzing \
-                and (z.toewijzing is not None or (
-                    not numbered(o) and (o.categorie, o.code) == (z.categorie, z.code))):
+                and same_toewijzing(o, z):
             o.replaced = True
             return True
     return False
+
+
+def same_toewijzing(o: ZorgLine, z: ZorgLine) -> bool:
+    """Lines of one toewijzing: the one they link to; unlinked (its 301 not read yet, or
+    sent before the archive began), the one their number or Beschikking names; task-
+    oriented lines, which name none, of the same Product."""
+    if o.toewijzing is not None or z.toewijzing is not None:
+        return o.toewijzing == z.toewijzing
+    if numbered(o) or numbered(z):
+        return (o.nummer or o.beschikking_key) == (z.nummer or z.beschikking_key)
+    return (o.categorie, o.code) == (z.categorie, z.code)

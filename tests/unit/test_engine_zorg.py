@@ -654,6 +654,24 @@ def test_a_task_oriented_stop_is_no_correction_of_another_withdrawn_stop(
     assert late == {"jw:440:12345678:P:2024-04-20#0"}
 
 
+@pytest.mark.parametrize("withdrawal_first", [True, False])
+def test_a_corrected_stop_of_a_toewijzing_from_before_the_archive_is_not_judged_late(
+        decoder: Any, withdrawal_first: bool) -> None:
+    """product.md §4: a status-1 line that replaces a withdrawn line of the same
+    toewijzing is not judged late again, also when that toewijzing (777) was sent before
+    the archive began: the lines name it by number, and link to nothing."""
+    start = Start("777", "45", "45A48", date(2019, 1, 1), date(2019, 2, 1))
+    wrong = Stop(start, date(2024, 5, 1), "31")
+    withdraw, right = Stop(start, date(2024, 5, 1), "31", "3"), Stop(start, date(2024, 4, 1),
+                                                                       "31")
+    other = Toegewezen("9", "45", "45A48", date(2024, 3, 1), date(2024, 3, 1), None)
+    events = replay([msg(decoder, "301", [other], date(2024, 3, 1), "A"),
+                     msg(decoder, "307", [wrong], date(2024, 5, 2), "B"),
+                     msg(decoder, "307", [withdraw, right] if withdrawal_first
+                         else [right, withdraw], date(2024, 5, 20), "C")])
+    assert [r for r in rules(events) if r[0] == "stop_late"] == []
+
+
 @pytest.mark.parametrize("numbered_received", [date(2024, 3, 4), date(2024, 3, 6)])
 def test_a_waiting_numbered_start_does_not_hide_the_task_oriented_one(
         decoder: Any, numbered_received: date) -> None:
