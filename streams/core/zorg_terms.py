@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 from datetime import date
+from itertools import pairwise
 
-from streams.core.chain import Chain, ZorgLine
+from streams.core.chain import Chain, Toewijzing, ZorgLine
 from streams.core.context import Context
 from streams.core.events import Event
 from streams.core.steps import completing, forget, measure
+from streams.core.toewijzingen import withdraws
 from streams.core.zorg_keys import TEMPORARY, numbered, restarted, same_product
 
 
@@ -164,16 +166,32 @@ def definitively_stopped(chain: Chain, start: str) -> bool:
 def on_stop_due(ctx: Context, chain: Chain, start_key: str, due: date) -> list[Event]:
     """OP272/OP288: every start is eventually stopped, also at the planned end."""
     z = chain.zorg.get(start_key)
-    if z is None or not z.counts() or z.toewijzing is None:
-        return []
-    v = chain.toewijzingen[z.toewijzing].current()
-    if v is None or v.deleted or v.einddatum is None:
-        return []
-    if ctx.calendar.due(v.einddatum, ctx.terms.stop) != due \
+    if z is None or not z.counts() or z.toewijzing is None \
             or definitively_stopped(chain, start_key) or restarted(chain, z):
         return []
-    return ctx.alerts.raise_("stop_missing", start_key, chain.party(start_key), due, ctx.today,
-                             ctx.alerts_from)
+    t = chain.toewijzingen[z.toewijzing]
+    v = t.current()
+    if v is not None and not v.deleted and v.einddatum is not None \
+            and ctx.calendar.due(v.einddatum, ctx.terms.stop) == due:
+        return ctx.alerts.raise_("stop_missing", start_key, chain.party(start_key), due,
+                                 ctx.today, ctx.alerts_from)
+    if not _withdrawn_after(ctx, t, due):
+        return []  # a newer version moved the deadline; its own token judges it
+    # an extension or deletion received after the due date, read before the clock passed
+    # it: raised and resolved, as in receipt order (start_missing: toewijzingen.py)
+    events = ctx.alerts.raise_("stop_missing", start_key, chain.party(start_key), due,
+                               ctx.today, ctx.alerts_from)
+    return events + ctx.alerts.resolve("stop_missing", start_key, ctx.today)
+
+
+def _withdrawn_after(ctx: Context, t: Toewijzing, due: date) -> bool:
+    """A version whose Einddatum set `due` was extended or deleted by one received after
+    it (product.md §4: that withdraws the subject of the stop_missing then raised)."""
+    sent = sorted((v for v in t.versions if not v.not_sent),
+                  key=lambda v: (v.stamp, v.received, v.line_key))
+    return any(v.received > due and u.einddatum is not None and withdraws(u, v)
+               and ctx.calendar.due(u.einddatum, ctx.terms.stop) == due
+               for u, v in pairwise(sent))
 
 
 def on_unlinked_due(ctx: Context, chain: Chain, line_key: str, due: date) -> list[Event]:

@@ -221,6 +221,24 @@ def test_extension_after_stop_missing_raises_it_again_at_the_new_due(decoder: An
         ("stop_missing", "raised", date(2024, 9, 6))]
 
 
+@pytest.mark.parametrize("lateness", [2, 10])
+def test_an_extension_after_the_stop_due_resolves_stop_missing_whatever_the_lateness(
+        decoder: Any, lateness: int) -> None:
+    """As for start_missing: the extension (received 15 July) came after the stop's due
+    date (5 July), so stop_missing was due then, and the extension resolves it, also when
+    it is read before the clock passed that date (a long lateness)."""
+    longer = Toegewezen("1001", "45", "45A48", date(2024, 7, 15), INGANG, date(2024, 12, 31))
+    filler = Toegewezen("9", "45", "45A48", date(2024, 7, 20), date(2024, 7, 22), None)
+    events = replay([msg(decoder, "301", [T], date(2024, 3, 1), "A"),
+                     msg(decoder, "305", [S], date(2024, 3, 12), "B"),
+                     msg(decoder, "301", [filler], date(2024, 7, 12), "D"),
+                     msg(decoder, "301", [longer, filler], date(2024, 7, 15), "E")],
+                    Terms(alerts_from_days=0, allowed_lateness_days=lateness))
+    assert [r[:3] for r in rules(events) if r[0] == "stop_missing"] == [
+        ("stop_missing", "raised", date(2024, 7, 5)),
+        ("stop_missing", "resolved", date(2024, 7, 5))]
+
+
 def test_a_start_withdrawn_after_it_resolved_start_missing_opens_it_again(
         decoder: Any) -> None:
     """A late start resolved start_missing; it is withdrawn and nothing replaces it: the
