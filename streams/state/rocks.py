@@ -237,25 +237,23 @@ class RocksDueIndex:
     def __init__(self, store: StagedStore) -> None:
         self.store = store
         self._added: dict[date, dict[str, date]] = {}  # filed day → token → due
-        self._overdue: dict[str, date] = {}  # token → due, added with due before the floor
+        self._overdue: set[tuple[date, str]] = set()  # (due, token): due before the floor
         self._floor: date | None = store.get(_FLOOR)
         store.before_commit.append(self._stage)
 
     def add(self, due: date, token: str) -> None:
         floor = self._floor
         if floor is not None and due < floor:
-            self._overdue[token] = due
+            self._overdue.add((due, token))
         else:
             self._added.setdefault(due, {})[token] = due
 
     def pop_before(self, day: date) -> list[tuple[date, str]]:
         floor = self._floor
-        overdue = [(due, token) for token, due in self._overdue.items() if due < day]
-        for _, token in overdue:
-            del self._overdue[token]
+        popped = {item for item in self._overdue if item[0] < day}
+        self._overdue -= popped
         if floor is not None and day <= floor:
-            return sorted(overdue)  # the rest was popped up to the floor already
-        popped = set(overdue)
+            return sorted(popped)  # the rest was popped up to the floor already
         for filed in [d for d in self._added if d < day]:
             popped |= {(due, token) for token, due in self._added.pop(filed).items()}
         limit = f"d/{day.isoformat()}"
@@ -276,10 +274,8 @@ class RocksDueIndex:
             for token, due in tokens.items():
                 self.store.stage(f"d/{filed.isoformat()}|{token}", due)
         self._added.clear()
-        floor = self._floor
-        for token, due in self._overdue.items():  # not popped yet: at the floor's next pop
-            self.store.stage(f"d/{floor.isoformat() if floor else due.isoformat()}|{token}",
-                             due)
+        for due, token in self._overdue:  # not popped yet: under the floor, for its next pop
+            self.store.stage(f"d/{(self._floor or due).isoformat()}|{token}", due)
         self._overdue.clear()
 
 
