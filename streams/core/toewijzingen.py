@@ -156,7 +156,13 @@ def on_start_due(ctx: Context, chain: Chain, key: str, due: date) -> list[Event]
 def _extended_after(t: Toewijzing, due: date) -> bool:
     """An extension received after `due` withdrew the subject of the start_missing then
     raised (product.md §4), whatever the allowed lateness or the read order."""
+    return any(v.received > due for _, v in withdrawals(t))
+
+
+def withdrawals(t: Toewijzing) -> list[tuple[Version, Version]]:
+    """(version, the one after it) for every extension or deletion among the versions
+    that count as sent, in version order."""
     sent = sorted((v for v in t.versions if not v.not_sent),
                   key=lambda v: (v.stamp, v.received, v.line_key))
-    return any(v.received > due and withdraws(u, v) for u, v in pairwise(sent))
+    return [(u, v) for u, v in pairwise(sent) if withdraws(u, v)]
 

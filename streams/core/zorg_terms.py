@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 from datetime import date
-from itertools import pairwise
 
 from streams.core.chain import Chain, Toewijzing, ZorgLine
 from streams.core.context import Context
 from streams.core.events import Event
 from streams.core.steps import completing, forget, measure
-from streams.core.toewijzingen import withdraws
+from streams.core.toewijzingen import withdrawals
 from streams.core.zorg_keys import TEMPORARY, numbered, restarted, same_product
 
 
@@ -187,11 +186,9 @@ def on_stop_due(ctx: Context, chain: Chain, start_key: str, due: date) -> list[E
 def _withdrawn_after(ctx: Context, t: Toewijzing, due: date) -> bool:
     """A version whose Einddatum set `due` was extended or deleted by one received after
     it (product.md §4: that withdraws the subject of the stop_missing then raised)."""
-    sent = sorted((v for v in t.versions if not v.not_sent),
-                  key=lambda v: (v.stamp, v.received, v.line_key))
-    return any(v.received > due and u.einddatum is not None and withdraws(u, v)
+    return any(v.received > due and u.einddatum is not None
                and ctx.calendar.due(u.einddatum, ctx.terms.stop) == due
-               for u, v in pairwise(sent))
+               for u, v in withdrawals(t))
 
 
 def on_unlinked_due(ctx: Context, chain: Chain, line_key: str, due: date) -> list[Event]:
