@@ -5,7 +5,8 @@
 
 Generates (once, cached under .cache/bench/) a zip archive with its known answers, runs
 `ketenlink replay` on it as a user would (a fresh state directory), samples the resident
-memory of the replay's processes twice a second, and then compares the output files with
+memory of the replay's processes twice a second, counts the CPU time they used (cores busy:
+how much of the machine the run kept working), and then compares the output files with
 the known answers: link accuracy, and alert precision/recall per rule.
 
 `--kill-after S` kills a first run with SIGKILL after S seconds and measures the run that
@@ -16,6 +17,8 @@ accuracy check (a resumed run must give what an uninterrupted one gives).
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import subprocess
 import sys
 import time
@@ -92,7 +95,16 @@ def killed(args: list[str], seconds: float) -> None:
     raise SystemExit("the first run finished before it was to be killed")
 
 
-def run(args: list[str]) -> tuple[float, list[tuple[float, float, float]]]:
+def cpu_seconds() -> float:
+    """User and system CPU of this process's finished children and their waited-for
+    descendants (the replay, its parser processes and its output pass)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def run(args: list[str]) -> tuple[float, float, list[tuple[float, float, float]]]:
+    """(wall seconds, CPU seconds of the replay's processes, RSS samples)."""
+    cpu = cpu_seconds()
     start = time.perf_counter()
     proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     samples = []
@@ -104,7 +116,7 @@ def run(args: list[str]) -> tuple[float, list[tuple[float, float, float]]]:
     if proc.returncode != 0:
         raise SystemExit(f"replay failed ({proc.returncode}):\n{stdout}")
     print(stdout.strip())
-    return wall, samples
+    return wall, cpu_seconds() - cpu, samples
 
 
 def accuracy(out: Path, expected: Path) -> None:
@@ -159,7 +171,7 @@ def main() -> None:
     fresh = ns.kill_after is None
     if not fresh:
         killed(replay_args(archive, out, ns.workers, ns.checkpoint_every, True), ns.kill_after)
-    wall, samples = run(replay_args(archive, out, ns.workers, ns.checkpoint_every, fresh))
+    wall, cpu, samples = run(replay_args(archive, out, ns.workers, ns.checkpoint_every, fresh))
     state = orjson.loads((out.with_name(f"{out.name}.state") / "run.json").read_bytes())
     summary = orjson.loads((out / "summary.json").read_bytes())
     n = state["inputs"] - state["resumed_at"]
@@ -167,6 +179,9 @@ def main() -> None:
     print(f"\n{n:,} inputs ({summary['messages']['total']:,} messages in all{resumed}): "
           f"engine pass {state['seconds']:.1f} s = {n / state['seconds']:,.0f} msg/s; with "
           f"writing the outputs {wall:.1f} s = {n / wall:,.0f} msg/s end to end")
+    # how much of the machine the run used: near the core count, only less work is faster
+    print(f"CPU: {cpu:.1f} s user and system over {wall:.1f} s = {cpu / wall:.2f} cores busy "
+          f"of {os.cpu_count()}")
     peak_main = max(s[1] for s in samples)
     peak_tree = max(s[2] for s in samples)
     print(f"peak RSS: replay process {peak_main:,.0f} MiB, with its parser processes "
