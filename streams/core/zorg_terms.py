@@ -137,12 +137,12 @@ def assignment_care(ctx: Context, chain: Chain, key: str) -> list[Event]:
     message that completed it (product.md §6) is the start with that Begindatum, or the
     301 that first gave the Ingangsdatum in force when that was received later: a 301
     that repeats the toewijzing (a snapshot, domain.md §6) or only extends it completes
-    nothing."""
+    nothing. A deleted toewijzing does not count as care (product.md §3): no figure."""
     t = chain.toewijzingen[key]
     v = t.current()
     starts = [z for z in chain.zorg.values()
               if z.msg == "305" and z.toewijzing == key and z.counts()]
-    if v is None or not starts:
+    if v is None or v.deleted or not starts:
         return forget(ctx, chain, "assignment_care", key)
     first = min(starts, key=lambda z: (z.begindatum, z.received, z.line_key))
     origin = min((x for x in t.versions if not x.not_sent and x.ingangsdatum == v.ingangsdatum),

@@ -498,6 +498,31 @@ def test_a_301_rejected_by_its_retour_takes_its_assignment_care_away(decoder: An
         ("assignment_care", TOEWIJZING)]
 
 
+def test_a_deletion_takes_the_assignment_care_away_and_its_undoing_gives_it_back(
+        decoder: Any) -> None:
+    """product.md §3: a deleted toewijzing (RedenWijziging 13) does not count as care, so
+    it has no assignment → care figure, as its trajectory has no start; a newer live
+    version brings the toewijzing and its figure back."""
+    deletion = Toegewezen("1001", "45", "45A48", date(2024, 3, 20), INGANG, INGANG,
+                          reden_wijziging="13")
+    live = Toegewezen("1001", "45", "45A48", date(2024, 3, 25), INGANG, EIND,
+                      reden_wijziging="04")
+    events = replay([msg(decoder, "301", [T], date(2024, 3, 1), "A"),
+                     msg(decoder, "305", [S], date(2024, 3, 12), "B"),
+                     msg(decoder, "301", [deletion], date(2024, 3, 20), "D")])
+    assert [(e.metric, e.subject) for e in events if isinstance(e, StepWithdrawn)] == [
+        ("assignment_care", TOEWIJZING)]
+    events = replay([msg(decoder, "301", [deletion], date(2024, 3, 20), "D"),
+                     msg(decoder, "305", [S], date(2024, 3, 21), "B")])
+    assert ("assignment_care", TOEWIJZING) not in steps(events)
+    events = replay([msg(decoder, "301", [T], date(2024, 3, 1), "A"),
+                     msg(decoder, "305", [S], date(2024, 3, 12), "B"),
+                     msg(decoder, "301", [deletion], date(2024, 3, 20), "D"),
+                     msg(decoder, "301", [live], date(2024, 3, 25), "E")])
+    assert [e.value for e in events if isinstance(e, StepMeasured)
+            and e.metric == "assignment_care"] == [7, 7]  # measured, withdrawn, measured
+
+
 def test_a_withdrawal_read_first_on_the_same_day_or_across_releases(decoder: Any) -> None:
     """The withdrawal read before its line: received the same day, or a 3.0 status-3 line
     by ToewijzingNummer for a 2.4 line named by Beschikking (linked first, then compared)."""
