@@ -3,7 +3,10 @@
 
 Every request of the chain that is linked this way, and every toewijzing first sent after
 it without a reference of its own, form candidate pairs: same product category, an
-Ingangsdatum within 31 days of the requested one. The best pairs win (the exact product
+Ingangsdatum within 31 days of the requested one. A request that its keys answer (a 301
+line carrying its reference, or a 316 refusal code on it) takes no score pair, whichever
+came first: the keys say what answered it (product.md §3, "a 2.x line rejected by a 316
+code links to that 316's message_key"). The best pairs win (the exact product
 first, then the nearest date, then the earliest 301), each request and each toewijzing
 once. The pairs are made again whenever a 301, a request or a retour changes the chain,
 so the answer is the best of all the 301s, not the first one read: the same in any read
@@ -59,14 +62,10 @@ def _best_pairs(chain: Chain, fits: list[Request]) -> dict[str, Answer]:
     firsts = _first_sent(chain)
     pairs = []
     for r in fits:
-        if r.not_sent:
-            continue
-        # answered otherwise (a 316 refusal, a 301 by reference) before the 301 came
-        answered = min((a.received for a in r.answers if not a.by_fit and not a.not_sent),
-                       default=None)
+        if r.not_sent or any(not a.by_fit and not a.not_sent for a in r.answers):
+            continue  # answered by its keys: a 301 by reference, or refused by a 316
         for key, v in firsts.items():
-            if v.received < r.received or v.categorie != r.categorie \
-                    or (answered is not None and answered < v.received):
+            if v.received < r.received or v.categorie != r.categorie:
                 continue
             gap = abs((v.ingangsdatum - r.ingangsdatum).days) if r.ingangsdatum else 365
             if gap <= MAX_GAP_DAYS:

@@ -210,19 +210,41 @@ def test_a_2x_request_whose_301_fits_another_better_is_unlinked(decoder: Any) ->
 
 
 @pytest.mark.parametrize("refusal_first", [True, False])
-def test_a_2x_request_refused_before_a_fitting_301_keeps_its_refusal(
-        decoder: Any, refusal_first: bool) -> None:
-    """The 316 refused the request (8857) on 7 March; a fitting 301 received on 8 March
-    answers no request: the line links to the 316, in either read order."""
+@pytest.mark.parametrize("fit_received", [date(2020, 3, 8), date(2020, 3, 5)])
+def test_a_2x_request_refused_by_a_316_keeps_its_refusal_beside_a_fitting_301(
+        decoder: Any, refusal_first: bool, fit_received: date) -> None:
+    """The 316 refused the request (8857) on 7 March; a fitting 301 received after it, or
+    before it, answers no request: product.md §3, "a 2.x line rejected by a 316 code links
+    to that 316's message_key" (the score is the fallback for a request its keys leave
+    unanswered). The same in either read order."""
     h = Heen(head("jw", "315", "2.3", "example", "V", date(2020, 3, 2)),
              [(BSN, [Aangevraagd(None, "45", "45A48", date(2020, 3, 10))])])
     refusal = at(decoder, h.retour("R", date(2020, 3, 7), line_codes={0: ("8857",)}),
                  date(2020, 3, 7))
-    answer = fitting(decoder, date(2020, 3, 8), "11", date(2020, 3, 10), "P1")
+    answer = fitting(decoder, fit_received, "11", date(2020, 3, 10), "P1")
     events = replay([at(decoder, h.xml(), date(2020, 3, 2)),
                      *([refusal, answer] if refusal_first else [answer, refusal])])
     final = {e.unit: e.target for e in events if isinstance(e, UnitLinked)}
     assert final["jw:446:12345678:V:2020-03-02#0"] == "jw:447:0363:R:2020-03-07"
+
+
+@pytest.mark.parametrize("reference_first", [True, False])
+def test_a_2x_request_answered_by_its_reference_takes_no_score_answer(
+        decoder: Any, reference_first: bool) -> None:
+    """A 2.3 request with ReferentieAanbieder REF-1: the 301 line carrying REF-1 (received
+    on 6 March) answers it, not a fitting 301 without a reference received the day before
+    (the gemeente's own toewijzing): the reference is the key (product.md §3); the score
+    is for a request without one. The same in either read order."""
+    own = fitting(decoder, date(2024, 3, 5), "2002", date(2024, 4, 1), "T2")
+    events = replay([vot(decoder, MON, "2.3"),
+                     *([toewijzing(decoder, date(2024, 3, 6), release="2.3"), own]
+                       if reference_first else
+                       [own, toewijzing(decoder, date(2024, 3, 6), release="2.3")])])
+    final = {e.unit: e.target for e in events if isinstance(e, UnitLinked)}
+    assert final[f"{VOT}#0"] == "jw:0363:1001"
+    measured = [e.value for e in events if isinstance(e, StepMeasured)
+                and e.metric == "request_answer"]
+    assert measured[-1] == 2  # 4 → 6 March, to the 301 that answers it
 
 
 def test_2x_request_read_after_the_301_that_answers_it(decoder: Any) -> None:
