@@ -201,10 +201,16 @@ def test_the_cache_keeps_hot_values_not_absent_keys_least_recently_used_out(
     assert (store.get("c/b"), store.get("c/a")) == (Value(2), Value(1))
     assert db.read == [f"a/{n}" for n in range(10)]  # the chains came from the cache
     db.read.clear()
-    assert store.get("c/new") is None  # a chain not there yet: remembered, evicting c/b,
-    assert store.get("c/a") == Value(1)  # the least recently used (c/a was read after it)
-    assert store.get("c/b") == Value(2)
-    assert db.read == ["c/new", "c/b"]
+    assert store.get("c/new") is None  # a chain not there yet: not kept, evicts nothing
+    assert (store.get("c/a"), store.get("c/b")) == (Value(1), Value(2))
+    assert store.get("c/new") is None
+    assert db.read == ["c/new", "c/new"]
+    store.put("c/new", Value(3))
+    store.commit()  # kept from its commit on, evicting the least recently used: c/a
+    db.read.clear()
+    assert (store.get("c/new"), store.get("c/b"), store.get("c/a")) == (
+        Value(3), Value(2), Value(1))
+    assert db.read == ["c/a"]
     store.db = db.db
     store.close()
 
