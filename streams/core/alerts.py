@@ -12,11 +12,10 @@ The alerts open at the end are then those whose subject is overdue at the end.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
 from datetime import date
 
 from streams.core.events import Alert, Event
-from streams.core.frozen import record
+from streams.core.frozen import record, replace
 from streams.core.store import Store
 
 REFRESHED = "A/"  # alert ids whose open alert was brought up to date

@@ -8,7 +8,6 @@ where it stopped.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 
 from streams.core import (
@@ -27,7 +26,7 @@ from streams.core.chain import Chain, chain_key
 from streams.core.config import Terms
 from streams.core.context import Context
 from streams.core.events import Alert, Event, TrajectoryUpdated, UnitLinked
-from streams.core.frozen import record
+from streams.core.frozen import record, replace
 from streams.core.model import Message
 from streams.core.store import DueIndex, Store
 from streams.core.ticks import Tick

@@ -9,7 +9,6 @@ the index `ref/{domain}:{gemeente}:{aanbieder}:{ref}`; a 319 that comes first wa
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 
 from streams.core import trajectories
@@ -17,6 +16,7 @@ from streams.core.alerts import Party
 from streams.core.chain import Answer, Chain, Request
 from streams.core.context import Context
 from streams.core.events import Event, UnitLinked, UnitUnlinked
+from streams.core.frozen import replace
 from streams.core.model import Line, Message
 from streams.core.retours import Heen
 from streams.core.steps import completing, forget, measure

@@ -11,14 +11,13 @@ heenbericht at due(received, 5), TR019); measure: retour_time.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 
 from streams.core import retourlines
 from streams.core.alerts import Party
 from streams.core.context import Context
 from streams.core.events import Event, UnitLinked
-from streams.core.frozen import record
+from streams.core.frozen import record, replace
 from streams.core.model import Message
 from streams.core.steps import completing, measure
 

@@ -11,11 +11,12 @@ holds its Ingangsdatum, else it is one of its own. A request never assigned is i
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from streams.core.chain import Chain, Trajectory
 from streams.core.events import Alert, Event, TrajectoryUpdated, UnitLinked
+from streams.core.frozen import replace
 from streams.core.werkdagen import shifted
 
 _OPEN = date.max - timedelta(days=1)  # an open-ended Einddatum

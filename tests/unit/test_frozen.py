@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from streams.core.frozen import record
+from streams.core.frozen import replace as fast_replace
 
 
 @record
@@ -83,3 +84,29 @@ def test_a_post_init_is_refused_rather_than_skipped() -> None:
 
             def __post_init__(self) -> None:
                 pass
+
+
+@pytest.mark.parametrize("changes", [
+    {}, {"reden": "02"}, {"einddatum": None, "codes": ("0200", "8001")},
+    {"line_key": "l#9", "einddatum": date(2025, 1, 1), "reden": None, "codes": (),
+     "seen": ["n"]},
+])
+def test_replace_gives_what_the_dataclass_replace_gives(changes: dict[str, object]) -> None:
+    seen = ["m"]
+    stop = Stop("l#0", date(2024, 3, 1), codes=("0200",), seen=seen)
+    plain = StopAsDataclass("l#0", date(2024, 3, 1), codes=("0200",), seen=seen)
+    new = fast_replace(stop, **changes)
+    assert type(new) is Stop
+    assert as_tuple(new) == as_tuple(replace(plain, **changes))  # type: ignore[arg-type]
+    assert as_tuple(stop) == as_tuple(plain)  # the original as it was
+    if "seen" not in changes:
+        assert new.seen is seen  # the same list, as dataclasses.replace keeps it
+
+
+def test_replace_refuses_an_unknown_field_and_takes_other_dataclasses() -> None:
+    with pytest.raises(TypeError):
+        fast_replace(Stop("l#0", None), unknown=1)
+    with pytest.raises(TypeError):
+        replace(StopAsDataclass("l#0", None), unknown=1)  # type: ignore[call-arg]
+    plain = fast_replace(StopAsDataclass("l#0", None), reden="03")  # no record: the standard
+    assert (type(plain), plain.reden) == (StopAsDataclass, "03")
