@@ -6,7 +6,7 @@ A 2.x message with several clients arrives as one record per client (product.md 
 records of a heenbericht share one Heen, which lists the chain of each client, and the
 records of a retour merge into one Retour.
 Rules: retour_missing, retour_late, retour_rejected, unlinked (a retour still without its
-heenbericht at due(received, 5), TR019); measure: retour_time.
+heenbericht at due(received, 5), TR019); measure: retour_time (told, and kept in `h/`).
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from datetime import date
 from streams.core import retourlines
 from streams.core.alerts import Party
 from streams.core.context import Context
-from streams.core.events import Event, UnitLinked
+from streams.core.events import Event, StepMeasured, UnitLinked
 from streams.core.frozen import record, replace
 from streams.core.model import Message
-from streams.core.steps import completing, measure
+from streams.core.steps import completing
+from streams.core.werkdagen import Calendar
 
 ACCEPTED = frozenset({"0200", "0233"})  # no remark / not assessed
 WHOLE_MESSAGE_REJECTED = "0001"  # the heenbericht counts as not sent
@@ -162,10 +163,8 @@ def _link(ctx: Context, heen: Heen, retour: Retour) -> list[Event]:
     ctx.store.put(f"h/{heen.key}", replace(heen, retour=retour))
     link = retour_link(heen.key, retour.key)  # kept in the heen record, not on its own
     p = heen.party
-    events: list[Event] = [link, *measure(  # a heenbericht links one retour: always new
-        ctx, "retour_time", heen.key, ctx.calendar.between(heen.received, retour.received),
-        "werkdagen", p.domain, p.gemeente, p.aanbieder,
-        completing((retour.received, retour.key), (heen.received, heen.key)), first=True)]
+    # a heenbericht links one retour: always new, and kept in the heen record too
+    events: list[Event] = [link, retour_step(ctx.calendar, heen, retour)]
     events += ctx.alerts.resolve("retour_missing", heen.key, ctx.today, fixed_due=heen.due)
     if retour.whole_rejected:  # not sent: a 317 or 319 has nothing to link to (TR355)
         events += ctx.alerts.resolve("unlinked", heen.key, ctx.today)
@@ -174,6 +173,16 @@ def _link(ctx: Context, heen: Heen, retour: Retour) -> list[Event]:
         events += ctx.alerts.raise_("retour_late", heen.key, p, heen.due, ctx.today,
                                     ctx.alerts_from, late=late)
     return events
+
+
+def retour_step(calendar: Calendar, heen: Heen, retour: Retour) -> StepMeasured:
+    """retour_time (product.md §5): heen received → retour received, in werkdagen. Not kept
+    under `t/` like the other steps: the heenbericht's record holds both messages (it is
+    written once and never withdrawn), and the replay's output derives it from there."""
+    p = heen.party
+    return StepMeasured("retour_time", heen.key, calendar.between(heen.received, retour.received),
+                        "werkdagen", p.domain, p.gemeente, p.aanbieder,
+                        completing((retour.received, retour.key), (heen.received, heen.key)))
 
 
 def on_due(ctx: Context, rule: str, subject: str, due: date) -> list[Event]:

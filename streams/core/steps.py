@@ -1,6 +1,7 @@
 """Process times (product.md §5): kept in the store under `t/{metric}|{subject}`, so the
 final state is one record per measured step; an event goes out when a value is new or
-changes (a correction), and a withdrawn measurement is removed."""
+changes (a correction), and a withdrawn measurement is removed. (retour_time is the
+exception: the heenbericht's record holds it, streams/core/retours.py.)"""
 
 from __future__ import annotations
 

@@ -9,22 +9,26 @@ random lookups, so the pass stays fast and its memory bounded however large the 
 The pass runs in two processes, both reading the final state: this one indexes the chains
 (links, merges) and writes everything that needs them; a second one, at the same time,
 writes process_times.jsonl, lists every heenbericht's retour (which this one then joins to
-its trajectory), and writes trajectories.jsonl, which needs the chains only.
+its trajectory), and writes trajectories.jsonl, which needs the chains only. The retour
+times come from the heenberichten's records in the same pass as the list (the engine
+keeps them there, not under `t/`), merged in key order with the other steps.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import orjson
 
 from streams.core.alerts import REFRESHED
-from streams.core.events import Alert
+from streams.core.events import Alert, StepMeasured
 from streams.core.outputs import link_record, step_record, trajectory_record
-from streams.core.retours import retour_link
+from streams.core.retours import Heen, retour_link, retour_step
 from streams.core.trajectories import trajectory_for
+from streams.core.werkdagen import Calendar
 from streams.replay.figures import Figures
 from streams.replay.heap import Helper, HelperFailed
 from streams.replay.report import write_report
@@ -34,6 +38,7 @@ from streams.state.scratch import Scratch
 if TYPE_CHECKING:
     from streams.replay.run import RunMeta
 
+_RETOUR_TIMES = "t/retour_time|"  # where the retour times sort among the steps
 FILES = ("links.jsonl", "trajectories.jsonl", "alerts.jsonl", "process_times.jsonl",
          "rejects.jsonl", "summary.json", "report.html")
 
@@ -42,11 +47,12 @@ class OutputPassFailed(HelperFailed):
     """The second process of the output pass died or raised (a bug, never input)."""
 
 
-def write_outputs(db: Path, state: Path, out: Path, meta: RunMeta) -> dict[str, Any]:
+def write_outputs(db: Path, state: Path, out: Path, meta: RunMeta, calendar: Calendar
+                  ) -> dict[str, Any]:
     """The output files from the final state in `db` (closed for writing: read here and in
-    the second process at once)."""
+    the second process at once). `calendar`: the run's, for the retour times."""
     out.mkdir(parents=True, exist_ok=True)
-    side = Helper(_side_pass, (db, state, out, meta), "ketenlink-output-pass",
+    side = Helper(_side_pass, (db, state, out, meta, calendar), "ketenlink-output-pass",
                   OutputPassFailed)
     store = RocksStore(db, read_only=True)
     try:
@@ -71,13 +77,14 @@ def write_outputs(db: Path, state: Path, out: Path, meta: RunMeta) -> dict[str, 
     return summary
 
 
-def _side_pass(db: Path, state: Path, out: Path, meta: RunMeta, outbox: Any) -> None:
+def _side_pass(db: Path, state: Path, out: Path, meta: RunMeta, calendar: Calendar,
+               outbox: Any) -> None:
     """The second process: process_times.jsonl and the retours of every heenbericht, then
     trajectories.jsonl."""
     store = RocksStore(db, read_only=True)
     figures = Figures(meta)
-    _write(out / "process_times.jsonl", _steps(store, figures))
-    _write(state / "retours.part", _retours(store))
+    with (state / "retours.part").open("wb") as retours:
+        _write(out / "process_times.jsonl", _steps(store, figures, calendar, retours))
     outbox.put(("figures", figures))
     with Scratch(state / "finish-trajectories") as scratch:
         for _, chain in store.scan("c/"):
@@ -90,18 +97,29 @@ def _side_pass(db: Path, state: Path, out: Path, meta: RunMeta, outbox: Any) -> 
     outbox.put(("trajectories", figures.trajectories))
 
 
-def _steps(store: RocksStore, figures: Figures) -> Iterator[bytes]:
-    for _, step in store.scan("t/"):
+def _steps(store: RocksStore, figures: Figures, calendar: Calendar, retours: BinaryIO
+           ) -> Iterator[bytes]:
+    """Every step in key order: those kept under `t/`, and the retour times in their
+    place (`t/retour_time|…`, none of which is kept), which come from the heenberichten
+    (listed in `retours` on the way)."""
+    before = itertools.takewhile(lambda entry: entry[0] < _RETOUR_TIMES, store.scan("t/"))
+    after = store.scan("t/", _RETOUR_TIMES[:-1] + chr(ord(_RETOUR_TIMES[-1]) + 1))
+    for _, step in itertools.chain(before, _retour_steps(store, calendar, retours), after):
         record = step_record(step)
         figures.step(record)
         yield orjson.dumps(record) + b"\n"
 
 
-def _retours(store: RocksStore) -> Iterator[bytes]:
-    """`heen key TAB retour key` for every heenbericht with a retour, in heen key order."""
+def _retour_steps(store: RocksStore, calendar: Calendar, retours: BinaryIO
+                  ) -> Iterator[tuple[str, StepMeasured]]:
+    """(its key, had it been kept) → retour_time, for every heenbericht with a retour, in
+    heen key order (str order is the stored keys' byte order); and `heen key TAB retour
+    key` of each written to `retours`."""
+    heen: Heen
     for _, heen in store.scan("h/"):
         if heen.retour is not None:
-            yield f"{heen.key}\t{heen.retour.key}\n".encode()
+            retours.write(f"{heen.key}\t{heen.retour.key}\n".encode())
+            yield f"{_RETOUR_TIMES}{heen.key}", retour_step(calendar, heen, heen.retour)
 
 
 class _Final:

@@ -49,6 +49,10 @@ from streams.state import codec
 from streams.state.rocks import RocksDueIndex, RocksStore
 
 META = "meta/run"
+# What the state's keys mean beyond the codec's layout: a state written under another
+# meaning is refused (StateMismatch) rather than resumed. 2: retour_time is no longer
+# kept under t/ (the heenberichten's records hold it).
+STATE_VERSION = 2
 REPLAY_BLOCK_CACHE_MIB = 256
 
 
@@ -107,7 +111,8 @@ class RunMeta:
 def fingerprint(opts: ReplayOptions, settings: Settings) -> str:
     """Inputs (path, size, mtime), terms and key: a state directory serves one run."""
     parts: list[object] = [opts.terms, settings.zone,
-                           hashlib.sha256(settings.hmac_key).hexdigest(), codec.layout()]
+                           hashlib.sha256(settings.hmac_key).hexdigest(), codec.layout(),
+                           STATE_VERSION]
     ours = {opts.out.resolve(), opts.state.resolve()}  # may lie inside an archive
     for p in (*opts.paths, *([opts.manifest] if opts.manifest else [])):
         if p.is_dir():  # by what it holds: its mtime changes when --out is made inside
@@ -193,7 +198,7 @@ class Replay:
         seconds = time.monotonic() - started
         self._close()  # the output pass reads the final state in two processes
         summary = write_outputs(self.opts.state / "db", self.opts.state, self.opts.out,
-                                self.meta)
+                                self.meta, self.engine.calendar)
         run = {"inputs": self.meta.position, "resumed_at": resumed_at,
                "seconds": round(seconds, 3),
                "inputs_per_second": round((self.meta.position - resumed_at) / seconds, 1)

@@ -22,6 +22,7 @@ from jsonschema import Draft202012Validator
 from streams.core.engine import Engine
 from streams.core.events import Event
 from streams.core.model import Message
+from streams.core.werkdagen import Calendar
 from streams.replay.finish import FILES, OutputPassFailed, write_outputs
 from streams.replay.run import META, Replay, ReplayOptions, hold_state
 from streams.settings import Settings
@@ -275,10 +276,10 @@ def test_a_failing_second_process_stops_the_output_pass(reference: Path,
     out = tmp_path / "out"
     (out / ".process_times.jsonl.tmp").mkdir(parents=True)  # it cannot be written
     with pytest.raises(OutputPassFailed, match="process_times"):
-        write_outputs(state / "db", state, out, meta)
+        write_outputs(state / "db", state, out, meta, Calendar())
     assert not (out / "links.jsonl").exists()
     shutil.rmtree(out / ".process_times.jsonl.tmp")
-    write_outputs(state / "db", state, out, meta)
+    write_outputs(state / "db", state, out, meta, Calendar())
     same_files(reference, out)
 
 

@@ -9,10 +9,11 @@ import pytest
 
 from streams.core.alerts import Alerts
 from streams.core.config import Terms
+from streams.core.engine import Engine
 from streams.core.events import Alert, StepMeasured, UnitLinked
 from streams.core.model import Message
-from streams.core.retours import retour_of
-from streams.core.store import MemoryStore
+from streams.core.retours import retour_of, retour_step
+from streams.core.store import MemoryDueIndex, MemoryStore
 from tests.conftest import BSN2, heen
 from tests.unit.scenario import NOW, alerts, at, replay, run_on
 
@@ -42,6 +43,18 @@ def test_retour_in_time_links_and_measures(decoder: Any) -> None:
     assert (step.metric, step.subject, step.value, step.unit) == ("retour_time", KEY, 2,
                                                                   "werkdagen")
     assert alerts(events) == []
+
+
+def test_the_retour_time_is_told_and_kept_in_the_heen_record_only(decoder: Any) -> None:
+    """Not under t/ like the other steps: the heenbericht's record holds both messages,
+    and the replay's output derives the step from it (streams/replay/finish.py)."""
+    engine = Engine(MemoryStore(), MemoryDueIndex(), terms=Terms(alerts_from_days=0))
+    engine.apply(at(decoder, H.xml(), MONDAY))
+    (step,) = [e for e in engine.apply(at(decoder, H.retour("R1", date(2024, 3, 6)),
+                                          date(2024, 3, 6))) if isinstance(e, StepMeasured)]
+    assert list(engine.store.scan("t/")) == []
+    heen = engine.store.get(f"h/{KEY}")
+    assert retour_step(engine.calendar, heen, heen.retour) == step
 
 
 def test_missing_retour_is_raised_once_the_clock_passes_due(decoder: Any) -> None:
