@@ -64,6 +64,9 @@ class Engine:
         self.publish = publish
         self.alerts = Alerts(store)
         self._clock: Clock | None = store.get("clock")
+        # the last result of each, for the date it was computed from (asked every input)
+        self._watermark: tuple[date, date] | None = None
+        self._alerts_from: tuple[date, date] | None = None
 
     @property
     def clock(self) -> Clock | None:
@@ -254,7 +257,11 @@ class Engine:
         clock = self.clock
         if clock is None:
             return None
-        return shifted(clock.newest, -self.terms.allowed_lateness_days)
+        memo = self._watermark
+        if memo is None or memo[0] != clock.newest:
+            lateness = self.terms.allowed_lateness_days
+            memo = self._watermark = (clock.newest, shifted(clock.newest, -lateness))
+        return memo[1]
 
     def tick(self, today: date) -> list[Event]:
         """Advance the clock to `today` (never back) and raise what passed its due date by
@@ -333,9 +340,12 @@ class Engine:
         elif received is not None and received > clock.newest:
             clock = Clock(clock.first, clock.today, received)
             self._set_clock(clock)
-        alerts_from = shifted(clock.first, self.terms.alerts_from_days)
+        memo = self._alerts_from
+        if memo is None or memo[0] != clock.first:
+            memo = self._alerts_from = (clock.first,
+                                        shifted(clock.first, self.terms.alerts_from_days))
         return Context(self.store, self.due, self.calendar, self.terms, self.alerts,
-                       clock.today, alerts_from)
+                       clock.today, memo[1])
 
 
 def _reached(m: Message, before: retours.Retour | None) -> tuple[str, ...] | None:

@@ -254,6 +254,8 @@ class RocksDueIndex:
 
     def pop_before(self, day: date) -> list[tuple[date, str]]:
         floor = self._floor
+        if floor is not None and day <= floor and not self._overdue:
+            return []  # after most inputs: nothing added overdue, the rest popped already
         popped = {item for item in self._overdue if item[0] < day}
         self._overdue -= popped
         if floor is not None and day <= floor:
