@@ -19,6 +19,11 @@ import multiprocessing
 from typing import Any
 
 ALPHA = 0.05  # weight of the newest batch in the running means (about the last 20)
+# The engine's work per batch over about the last 400 batches (~100,000 inputs, the
+# replay's checkpoint interval): a checkpoint is ~2 s of that process's time once per
+# ~400 batches, and a shorter mean forgets it between checkpoints, so the engine's
+# process looked idler than it was and took over parsing it had no time for.
+WORK_ALPHA = 0.0025
 
 
 class Balance:
@@ -43,7 +48,7 @@ class Balance:
         else:
             self.plan_w = _mean(self.plan_w, worker)
             self.parse_e = _mean(self.parse_e, parse_here)
-        self.work = _mean(self.work, work)
+        self.work = _mean(self.work, work, WORK_ALPHA)
         if self.fixed is None and self.parse_w is not None:
             self.share.value = self._balanced(self.parse_w, self.work)
 
@@ -57,5 +62,5 @@ class Balance:
         return min(1.0, max(0.0, (parse_w - n * work) / span))
 
 
-def _mean(old: float | None, new: float) -> float:
-    return new if old is None else old + ALPHA * (new - old)
+def _mean(old: float | None, new: float, alpha: float = ALPHA) -> float:
+    return new if old is None else old + alpha * (new - old)

@@ -47,10 +47,29 @@ def test_a_slower_engine_takes_nothing_over() -> None:
 
 def test_the_share_follows_the_run_as_the_engine_slows_down() -> None:
     balance = Balance(1)
-    early = _run(balance, parse_w=0.08, plan_w=0.003, work=0.02, parse_e=0.07)
-    later = _run(balance, parse_w=0.08, plan_w=0.003, work=0.06, parse_e=0.07)
+    early = _run(balance, parse_w=0.08, plan_w=0.003, work=0.02, parse_e=0.07, batches=3000)
+    later = _run(balance, parse_w=0.08, plan_w=0.003, work=0.06, parse_e=0.07, batches=3000)
     assert early > 0.3
     assert later == pytest.approx((0.08 - 0.06) / (0.08 - 0.003 + 0.07), abs=0.01)
+
+
+def test_the_engine_s_checkpoints_count_in_its_work() -> None:
+    """Applying takes 0.05 s a batch, and every 400th batch a checkpoint adds 10 s: 0.075
+    a batch on average, more than the worker's 0.07 for parsing one. The engine's
+    process has no time for parsing, also between checkpoints (a mean over the last 20
+    batches saw 0.05 there, and handed a fifth of the batches to it)."""
+    balance = Balance(1)
+    owed, handed = 0.0, 0
+    for n in range(1, 4001):
+        owed += balance.share.value
+        work = 0.05 + (10.0 if n % 400 == 0 else 0.0)
+        if owed >= 1.0:
+            owed -= 1.0
+            handed += n > 2000
+            balance.observe(False, 0.003, work, 0.07)
+        else:
+            balance.observe(True, 0.07, work, 0.0)
+    assert handed < 20  # of the last 2000 batches
 
 
 def test_before_the_engine_has_parsed_it_counts_on_the_worker_s_speed() -> None:
