@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from streams.replay.run import RunMeta
 
 _RETOUR_TIMES = "t/retour_time|"  # where the retour times sort among the steps
+_AFTER_RETOUR_TIMES = "t/retour_time}"  # "}" follows "|": the first key after them
 FILES = ("links.jsonl", "trajectories.jsonl", "alerts.jsonl", "process_times.jsonl",
          "rejects.jsonl", "summary.json", "report.html")
 
@@ -103,7 +104,7 @@ def _steps(store: RocksStore, figures: Figures, calendar: Calendar, retours: Bin
     place (`t/retour_time|…`, none of which is kept), which come from the heenberichten
     (listed in `retours` on the way)."""
     before = itertools.takewhile(lambda entry: entry[0] < _RETOUR_TIMES, store.scan("t/"))
-    after = store.scan("t/", _RETOUR_TIMES[:-1] + chr(ord(_RETOUR_TIMES[-1]) + 1))
+    after = store.scan("t/", _AFTER_RETOUR_TIMES)
     for _, step in itertools.chain(before, _retour_steps(store, calendar, retours), after):
         record = step_record(step)
         figures.step(record)
